@@ -1,0 +1,139 @@
+"""Screening: uploads (multipart or raw body) and hash-only lookups."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from safeguard.api.state import AppState, app_state, require_client
+from safeguard.errors import BadRequest, NotFound
+from safeguard.screening.service import Requester
+from safeguard.screening.signals import image_signals
+from safeguard.signals.digest import DigestAccumulator
+from safeguard.store.models import Screening
+
+router = APIRouter(tags=["screening"])
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "content_id": {"type": "string"},
+                        "uploader_id": {"type": "string"},
+                    },
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+class LookupRequest(BaseModel):
+    signals: dict[str, str] = Field(
+        description="Signal type to value, e.g. {'pdq': '<64 hex>', 'md5': '<32 hex>'}",
+        max_length=8,
+    )
+    pdq_quality: int | None = Field(default=None, ge=0, le=100)
+    content_id: str | None = Field(default=None, max_length=256)
+    uploader_id: str | None = Field(default=None, max_length=256)
+
+
+@router.post("/v1/screen", openapi_extra=_UPLOAD_DOC)
+async def screen(
+    request: Request,
+    client: Annotated[str, Depends(require_client)],
+    state: Annotated[AppState, Depends(app_state)],
+    content_id: Annotated[str | None, Query(max_length=256)] = None,
+    uploader_id: Annotated[str | None, Query(max_length=256)] = None,
+) -> dict[str, object]:
+    """Screen one image before it is published: ``block``, ``review`` or ``allow``."""
+    started = time.perf_counter()
+    digests = DigestAccumulator()
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=8)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("a multipart upload needs a 'file' part")
+        data = await upload.read()
+        digests.update(data)
+        content_id = content_id or _text_field(form.get("content_id"))
+        uploader_id = uploader_id or _text_field(form.get("uploader_id"))
+    else:
+        chunks = []
+        async for chunk in request.stream():
+            digests.update(chunk)
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    signals = await run_in_threadpool(image_signals, data, state.limits, digests.result())
+    requester = Requester(client, "upload", content_id, uploader_id)
+    result = await run_in_threadpool(state.screener.screen, signals, requester)
+    _observe(state, result.decision.value, "upload", started)
+    return result.as_dict()
+
+
+@router.post("/v1/lookup")
+def lookup(
+    body: LookupRequest,
+    client: Annotated[str, Depends(require_client)],
+    state: Annotated[AppState, Depends(app_state)],
+) -> dict[str, object]:
+    """Decide on hashes the client computed itself; no content is sent."""
+    started = time.perf_counter()
+    requester = Requester(client, "lookup", body.content_id, body.uploader_id)
+    result = state.screener.lookup(body.signals, requester, body.pdq_quality)
+    _observe(state, result.decision.value, "lookup", started)
+    return result.as_dict()
+
+
+def _text_field(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 256:
+        raise BadRequest("content_id and uploader_id must be text of at most 256 characters")
+    return value
+
+
+def _observe(state: AppState, decision: str, source: str, started: float) -> None:
+    state.metrics.screenings.labels(decision=decision, source=source).inc()
+    state.metrics.screening_seconds.labels(source=source).observe(time.perf_counter() - started)
+
+
+@router.get("/v1/screenings/{screening_id}")
+def get_screening(
+    screening_id: str,
+    state: Annotated[AppState, Depends(app_state)],
+    _client: Annotated[str, Depends(require_client)],
+) -> dict[str, object]:
+    """The audit record of one screening: time, client, hashes, decision, matches."""
+    with state.db.session() as session:
+        record = session.get(Screening, screening_id)
+        if record is None:
+            raise NotFound(f"no screening {screening_id!r}")
+        return {
+            "screening_id": record.id,
+            "created_at": record.created_at.isoformat(),
+            "client": record.client,
+            "source": record.source,
+            "content_id": record.content_id,
+            "uploader_id": record.uploader_id,
+            "signals": {
+                "md5": record.md5,
+                "sha256": record.sha256,
+                "pdq": record.pdq,
+                "pdq_quality": record.pdq_quality,
+            },
+            "decision": record.decision,
+            "matches": record.matches,
+        }

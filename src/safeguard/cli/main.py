@@ -1,0 +1,191 @@
+"""``safeguard``: hash, scan, manage banks and API keys, migrate, serve.
+
+Bad input prints one line to stderr and exits 2; an internal failure exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safeguard import apikeys
+from safeguard.banks import service as bank_service
+from safeguard.cli import bank, context
+from safeguard.cli.files import file_signals, walk
+from safeguard.cli.output import emit, progress, warn
+from safeguard.errors import SafeguardError
+from safeguard.screening.service import Requester, Screener
+from safeguard.store.migrate import upgrade
+
+app = typer.Typer(
+    help="Safeguard: screen content against hash lists before it is published.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(bank.app, name="bank")
+apikey_app = typer.Typer(help="API keys for clients of the HTTP API.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class OutputFormat(StrEnum):
+    JSONL = "jsonl"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+PathsArgument = Annotated[list[Path], typer.Argument(help="Files or directories (walked).")]
+
+
+@app.command("hash")
+def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.JSONL) -> None:
+    """Print MD5, SHA-256 and PDQ of each image, one JSON object per file."""
+    failed = 0
+    files = list(walk(paths))
+    with progress(files, "hashing") as items:
+        for path in items:
+            try:
+                signals = file_signals(path, context.limits())
+            except SafeguardError as exc:
+                warn(f"{path}: {exc.detail}")
+                failed += 1
+                continue
+            emit({"path": str(path)} | signals.as_dict())
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("scan")
+def scan(
+    paths: PathsArgument,
+    output_format: FormatOption = OutputFormat.JSONL,
+    banks: Annotated[
+        list[str] | None, typer.Option("--bank", help="Match only these banks (repeatable).")
+    ] = None,
+) -> None:
+    """Decide block / review / allow for each image, one JSON object per file."""
+    db = context.database()
+    with db.session() as session:
+        for name in banks or []:
+            bank_service.get_bank(session, name)
+    screener = Screener(db, context.settings().pdq_min_quality)
+    failed = 0
+    files = list(walk(paths))
+    with progress(files, "scanning") as items:
+        for path in items:
+            try:
+                signals = file_signals(path, context.limits())
+            except SafeguardError as exc:
+                warn(f"{path}: {exc.detail}")
+                failed += 1
+                continue
+            result = screener.screen(signals, Requester("cli", "scan", str(path)), banks)
+            emit(
+                {
+                    "path": str(path),
+                    "decision": result.decision.value,
+                    "matches": [m.as_dict() for m in result.matches],
+                }
+            )
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.", min=1, max=65535)] = None,
+) -> None:
+    """Run the HTTP API with uvicorn."""
+    import uvicorn
+
+    from safeguard.api.app import create_app
+
+    settings = context.settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations (Alembic) to the configured database."""
+    upgrade(context.settings().database_url)
+    print("database is at the latest schema")
+
+
+@apikey_app.command("create")
+def apikey_create(name: str) -> None:
+    """Create an API key; the key is printed once, as the last line."""
+    with context.database().session() as session:
+        key = apikeys.create_key(session, name)
+    print(f"created API key {name}; store it now, it is not shown again:")
+    print(key)
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """One JSON object per key (never the key itself)."""
+    with context.database().session() as session:
+        for record in apikeys.list_keys(session):
+            emit(
+                {
+                    "name": record.name,
+                    "created_at": record.created_at.isoformat(),
+                    "revoked": record.revoked_at is not None,
+                }
+            )
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(name: str) -> None:
+    """Revoke a key at once."""
+    with context.database().session() as session:
+        apikeys.revoke_key(session, name)
+    print(f"revoked API key {name}")
+
+
+@app.command("demo")
+def demo() -> None:
+    """Create the demo bank from the shipped sample images, and a demo API key."""
+    from safeguard.demo import setup
+
+    for line in setup(context.database(), context.settings().data_dir):
+        print(line)
+
+
+def main() -> None:
+    """Entry point: one-line errors, exit 2 for bad input and 1 for internal failures."""
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(prog_name="safeguard", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        warn("aborted")
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option value
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        warn(f"error: {_one_line(message)}")
+        sys.exit(2)
+    except SafeguardError as exc:
+        warn(f"error: {_one_line(exc.detail)}")
+        sys.exit(2 if exc.status < 500 else 1)
+    except Exception as exc:  # an internal failure: say what kind, never the content
+        warn(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}")
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]

@@ -1,0 +1,81 @@
+"""Configuration from ``SAFEGUARD_*`` environment variables (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from safeguard.errors import BadRequest
+
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+
+
+class ConfigError(BadRequest):
+    slug = "config-error"
+    title = "Invalid configuration"
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service, the CLI and the library read from the environment."""
+
+    data_dir: Path
+    database_url: str
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    pdq_min_quality: int = 50
+    auto_migrate: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("SAFEGUARD_DATA_DIR") or "./safeguard-data").expanduser()
+        url = (
+            env.get("SAFEGUARD_DATABASE_URL") or f"sqlite:///{data_dir.resolve() / 'safeguard.db'}"
+        )
+        return cls(
+            data_dir=data_dir,
+            database_url=normalise_database_url(url),
+            max_upload_bytes=_int(env, "SAFEGUARD_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+            max_image_pixels=_int(env, "SAFEGUARD_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
+            pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50, minimum=0),
+            auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
+            host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
+            port=_int(env, "SAFEGUARD_PORT", 8000),
+        )

@@ -1,0 +1,64 @@
+"""The demo set-up used by ``make run``: a bank of sample images and an API key.
+
+The sample images are benign test images from Meta's ThreatExchange repository (BSD
+licence, ``LICENSE`` beside them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+
+from safeguard import apikeys
+from safeguard.banks import service
+from safeguard.banks.models import BankSpec, NewEntry
+from safeguard.media.decode import DecodeLimits
+from safeguard.screening.signals import ContentSignals, image_signals
+from safeguard.signals import MD5, PDQ, SHA256
+from safeguard.store.db import Database
+from safeguard.store.models import ApiKey
+
+BANK = "demo"
+KEY_NAME = "demo"
+KEY_FILE = "demo-api-key"
+IMAGES = Path(__file__).parent / "images"
+_LIMITS = DecodeLimits(max_bytes=10 * 1024 * 1024, max_pixels=10_000_000)
+
+
+def _entries(name: str, signals: ContentSignals) -> list[NewEntry]:
+    source = f"demo image {name}"
+    entries = [
+        NewEntry(MD5.name, signals.md5, source=source),
+        NewEntry(SHA256.name, signals.sha256, source=source),
+    ]
+    if signals.pdq is not None:
+        entries.append(NewEntry(PDQ.name, signals.pdq.hex, source=source))
+    return entries
+
+
+def setup(db: Database, data_dir: Path) -> Iterator[str]:
+    """Create the demo bank and key if missing; yield what was done, line by line."""
+    with db.session() as session:
+        names = {s.bank.name for s in service.list_banks(session)}
+        if BANK not in names:
+            bank = service.create_bank(session, BankSpec(BANK))
+            entries = [
+                entry
+                for path in sorted(IMAGES.glob("*.jpg"))
+                for entry in _entries(path.name, image_signals(path.read_bytes(), _LIMITS))
+            ]
+            result = service.add_entries(session, bank, entries)
+            yield f"created bank {BANK!r} with {len(result.added_ids)} entries"
+        else:
+            yield f"bank {BANK!r} already exists"
+        key_path = data_dir / KEY_FILE
+        if session.scalar(select(ApiKey.id).where(ApiKey.name == KEY_NAME)) is None:
+            key = apikeys.create_key(session, KEY_NAME)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            key_path.write_text(key + "\n")
+            key_path.chmod(0o600)
+            yield f"created API key {KEY_NAME!r}, saved in {key_path}"
+        else:
+            yield f"API key {KEY_NAME!r} already exists (saved in {key_path})"

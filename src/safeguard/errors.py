@@ -1,0 +1,98 @@
+"""Typed errors. Each carries a stable problem type, an HTTP status and a one-line message.
+
+The API renders them as RFC 9457 problem+json; the CLI prints the message and exits 2
+for client errors (status < 500) and 1 otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+PROBLEM_BASE = "https://safeguard.dev/problems/"
+
+
+class SafeguardError(Exception):
+    """Base class: subclasses set ``slug``, ``title`` and ``status``."""
+
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    @property
+    def problem_type(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+
+class BadRequest(SafeguardError):
+    slug = "bad-request"
+    title = "Bad request"
+    status = 400
+
+
+class EmptyContent(BadRequest):
+    slug = "empty-content"
+    title = "Empty content"
+
+
+class InvalidSignal(BadRequest):
+    slug = "invalid-signal"
+    title = "Invalid signal value"
+    status = 422
+
+
+class InvalidName(BadRequest):
+    slug = "invalid-name"
+    title = "Invalid name"
+    status = 422
+
+
+class InvalidList(BadRequest):
+    slug = "invalid-list"
+    title = "Invalid hash list"
+    status = 422
+
+
+class ContentTooLarge(SafeguardError):
+    slug = "content-too-large"
+    title = "Content too large"
+    status = 413
+
+
+class ImageTooLarge(SafeguardError):
+    slug = "image-too-large"
+    title = "Image has too many pixels"
+    status = 413
+
+
+class UnsupportedMedia(SafeguardError):
+    slug = "unsupported-media"
+    title = "Unsupported media type"
+    status = 415
+
+
+class UndecodableMedia(SafeguardError):
+    slug = "undecodable-media"
+    title = "Media could not be decoded"
+    status = 422
+
+
+class NotFound(SafeguardError):
+    slug = "not-found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(SafeguardError):
+    slug = "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class Unauthorized(SafeguardError):
+    slug = "unauthorized"
+    title = "Missing or invalid API key"
+    status = 401

@@ -1,0 +1,1 @@
+"""Lookup structures for signal values: exact (hash table) and Hamming (256-bit radius)."""

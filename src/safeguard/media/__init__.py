@@ -1,0 +1,1 @@
+"""Safe decoding of uploaded media."""

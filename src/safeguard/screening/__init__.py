@@ -1,0 +1,1 @@
+"""From content to decision: signals, index lookup, policy, audit record."""

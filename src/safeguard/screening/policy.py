@@ -1,0 +1,91 @@
+"""The decision policy: per-bank PDQ thresholds, safelists, block over review over allow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from safeguard.banks.models import BankAction, BankKind
+from safeguard.screening.matcher import Candidate
+from safeguard.signals import PDQ
+
+
+class Decision(StrEnum):
+    BLOCK = "block"
+    REVIEW = "review"
+    ALLOW = "allow"
+
+
+@dataclass(frozen=True)
+class BankRule:
+    """What the policy needs to know of a bank."""
+
+    bank_id: str
+    name: str
+    action: BankAction
+    kind: BankKind
+    pdq_threshold: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match that counts: within its bank's threshold, in a bank that takes part."""
+
+    bank: str
+    entry_id: int
+    signal_type: str
+    distance: int
+    effect: str  # "block", "review" or "safelist"
+    view: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The CLI's match form: bank, entry_id, signal_type, distance."""
+        return {
+            "bank": self.bank,
+            "entry_id": self.entry_id,
+            "signal_type": self.signal_type,
+            "distance": self.distance,
+        }
+
+
+def decide(
+    candidates: Iterable[Candidate], rules: Mapping[str, BankRule]
+) -> tuple[Decision, list[Match]]:
+    """Block if an enabled block-bank entry matches, else review, else allow.
+
+    Any safelist match cancels the others: the content is allowed and every match is
+    still reported. ``rules`` holds the banks that take part, by bank id.
+    """
+    best: dict[int, Candidate] = {}
+    for candidate in candidates:  # several views may match one entry: keep the nearest
+        kept = best.get(candidate.entry_id)
+        if kept is None or candidate.distance < kept.distance:
+            best[candidate.entry_id] = candidate
+    matches: list[Match] = []
+    for candidate in best.values():
+        rule = rules.get(candidate.bank_id)
+        if rule is None:
+            continue
+        if candidate.signal_type == PDQ.name and candidate.distance > rule.pdq_threshold:
+            continue
+        effect = "safelist" if rule.kind is BankKind.SAFELIST else rule.action.value
+        matches.append(
+            Match(
+                rule.name,
+                candidate.entry_id,
+                candidate.signal_type,
+                candidate.distance,
+                effect,
+                candidate.view,
+            )
+        )
+    matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
+    effects = {m.effect for m in matches}
+    if "safelist" in effects:
+        return Decision.ALLOW, matches
+    if BankAction.BLOCK.value in effects:
+        return Decision.BLOCK, matches
+    if BankAction.REVIEW.value in effects:
+        return Decision.REVIEW, matches
+    return Decision.ALLOW, matches

@@ -1,0 +1,82 @@
+"""Shared fixtures: reference data paths, image factories, databases, a real server."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from safeguard.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = ROOT.parent / "shared" / "data"
+REFERENCE = SHARED / "reference" / "threatexchange"
+PHOTOS = SHARED / "photos"
+POSTGRES_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``; the test is skipped when it is absent (a user's fresh clone)."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def synthetic_photo(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
+    """A smooth random image with photo-like structure (blurred noise plus shapes)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
+    image = Image.fromarray(small).resize(size, Image.Resampling.BICUBIC)
+    return image
+
+
+def _postgres_database() -> Iterator[str]:
+    if POSTGRES_URL is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL tests: set SAFEGUARD_TEST_POSTGRES_URL")
+        pytest.skip("SAFEGUARD_TEST_POSTGRES_URL is not set")
+    name = f"safeguard_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: SQLite always, PostgreSQL when a server is configured."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'safeguard.db'}"
+        upgrade(url)
+        yield url
+    else:
+        for url in _postgres_database():
+            upgrade(url)
+            yield url

@@ -1,0 +1,111 @@
+"""A real Safeguard server in a subprocess, and the CLI run against the same database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SAFEGUARD = str(Path(sys.executable).with_name("safeguard"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Cli:
+    """Runs ``safeguard`` with a fixed environment."""
+
+    env: dict[str, str]
+
+    def run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [SAFEGUARD, *args],
+            env=self.env,
+            input=stdin.decode() if stdin is not None else None,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def ok(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
+@dataclass
+class Server:
+    base_url: str
+    key: str
+    cli: Cli
+    process: subprocess.Popen[bytes]
+    log: Path
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=60,
+        )
+
+    def screen(self, data: bytes, **params: str) -> httpx.Response:
+        return self.client.post("/v1/screen", files={"file": ("upload", data)}, params=params)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEGUARD_")}
+    env.update(
+        SAFEGUARD_DATA_DIR=str(data_dir),
+        SAFEGUARD_DATABASE_URL=database_url,
+        **extra,
+    )
+    return env
+
+
+def start_server(env: dict[str, str]) -> Server:
+    """Create an API key with the CLI, start ``safeguard serve`` and wait for health."""
+    cli = Cli(env)
+    key = cli.ok("apikey", "create", "tests").strip().splitlines()[-1]
+    port = free_port()
+    data_dir = Path(env["SAFEGUARD_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "server.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [SAFEGUARD, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(base_url + "/v1/health", timeout=2).status_code == 200:
+                return Server(base_url, key, cli, process, log)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not start: {log.read_text()}")
