@@ -6,6 +6,7 @@ Bad input prints one line to stderr and exits 2; an internal failure exits 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import emit, progress, warn
 from safeguard.errors import SafeguardError
 from safeguard.screening.service import Requester, Screener
+from safeguard.screening.signals import ContentSignals
 from safeguard.store.migrate import upgrade
 
 app = typer.Typer(
@@ -42,12 +44,11 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output for
 PathsArgument = Annotated[list[Path], typer.Argument(help="Files or directories (walked).")]
 
 
-@app.command("hash")
-def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.JSONL) -> None:
-    """Print MD5, SHA-256 and PDQ of each image, one JSON object per file."""
+def _each_image(paths: list[Path], label: str) -> Iterator[tuple[Path, ContentSignals]]:
+    """(path, signals) of every readable image; one stderr line per bad file, then exit 2."""
     failed = 0
     files = list(walk(paths))
-    with progress(files, "hashing") as items:
+    with progress(files, label) as items:
         for path in items:
             try:
                 signals = file_signals(path, context.limits())
@@ -55,9 +56,16 @@ def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.
                 warn(f"{path}: {exc.detail}")
                 failed += 1
                 continue
-            emit({"path": str(path)} | signals.as_dict())
+            yield path, signals
     if failed:
         raise typer.Exit(2)
+
+
+@app.command("hash")
+def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.JSONL) -> None:
+    """Print MD5, SHA-256 and PDQ of each image, one JSON object per file."""
+    for path, signals in _each_image(paths, "hashing"):
+        emit({"path": str(path)} | signals.as_dict())
 
 
 @app.command("scan")
@@ -74,26 +82,15 @@ def scan(
         for name in banks or []:
             bank_service.get_bank(session, name)
     screener = Screener(db, context.settings().pdq_min_quality)
-    failed = 0
-    files = list(walk(paths))
-    with progress(files, "scanning") as items:
-        for path in items:
-            try:
-                signals = file_signals(path, context.limits())
-            except SafeguardError as exc:
-                warn(f"{path}: {exc.detail}")
-                failed += 1
-                continue
-            result = screener.screen(signals, Requester("cli", "scan", str(path)), banks)
-            emit(
-                {
-                    "path": str(path),
-                    "decision": result.decision.value,
-                    "matches": [m.as_dict() for m in result.matches],
-                }
-            )
-    if failed:
-        raise typer.Exit(2)
+    for path, signals in _each_image(paths, "scanning"):
+        result = screener.screen(signals, Requester("cli", "scan", str(path)), banks)
+        emit(
+            {
+                "path": str(path),
+                "decision": result.decision.value,
+                "matches": [m.as_dict() for m in result.matches],
+            }
+        )
 
 
 @app.command("serve")
