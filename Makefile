@@ -32,8 +32,10 @@ test: lint typecheck
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
+# Benchmarks need ../shared (photos) beside the checkout; see docs/benchmarks.md.
 bench: install
 	$(BIN)/python benchmarks/pdq_bench.py
+	$(BIN)/python benchmarks/index_bench.py --n 1000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

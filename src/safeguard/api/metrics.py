@@ -31,11 +31,11 @@ class Metrics:
         )
         index = Gauge(
             "safeguard_index_entries",
-            "Enabled entries in this worker's in-memory index, by signal type",
+            "Enabled entries in this worker's in-memory index (PDQ), by signal type",
             ["signal_type"],
             registry=self.registry,
         )
-        for name in ("md5", "sha256", "pdq"):
+        for name in index_sizes():
             index.labels(signal_type=name).set_function(
                 lambda name=name: float(index_sizes().get(name, 0))  # type: ignore[misc]
             )

@@ -1,1 +1,1 @@
-"""Lookup structures for signal values: exact (hash table) and Hamming (256-bit radius)."""
+"""Lookup structures for signal values: exact radius search over 256-bit codes."""

@@ -1,34 +1,29 @@
-"""In-memory indexes of every enabled entry, kept in sync with the database.
+"""Finds the enabled entries that match a piece of content.
 
-Each process holds one Matcher. ``sync`` replays the change log since the last
-sequence number it applied, reading each changed entry's current state, so replays are
-idempotent and no worker ever reloads everything while serving.
+Exact signals (MD5, SHA-256) are looked up in the database's index on (signal_type,
+value): always current, and no memory per entry in the worker. PDQ hashes are searched in
+an in-memory HammingIndex of every enabled PDQ entry, kept in sync by replaying the change
+log: ``sync`` reads the changes committed since the last sequence number it applied,
+joined with each changed entry's current state, so replays are idempotent and no worker
+ever reloads everything while serving. Matches are confirmed against the database in the
+same transaction, which also supplies their banks.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from safeguard.index.exact import ExactIndex
 from safeguard.index.hamming import HammingIndex
-from safeguard.signals import PDQ, SIGNAL_TYPES, MatchKind
+from safeguard.signals import PDQ
 from safeguard.store.models import Entry, EntryChange
 
-_LOAD_BATCH = 20_000
-
-
-@dataclass(frozen=True)
-class IndexedEntry:
-    entry_id: int
-    bank_id: str
-    signal_type: str
-    value: str
+_LOAD_BATCH = 50_000
 
 
 @dataclass(frozen=True)
@@ -43,14 +38,10 @@ class Candidate:
 
 
 class Matcher:
-    """Exact indexes for exact signal types and a Hamming index for PDQ."""
+    """The PDQ index of one worker, and the lookups that combine it with the database."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[int, IndexedEntry] = {}
-        self._exact = {
-            name: ExactIndex() for name, t in SIGNAL_TYPES.items() if t.kind is MatchKind.EXACT
-        }
         self._pdq = HammingIndex()
         self._last_seq: int | None = None
 
@@ -59,10 +50,8 @@ class Matcher:
         return self._last_seq
 
     def size(self) -> dict[str, int]:
-        """Indexed (enabled) entries per signal type."""
-        sizes = {name: len(index) for name, index in self._exact.items()}
-        sizes[PDQ.name] = len(self._pdq)
-        return sizes
+        """Entries held in memory, by signal type."""
+        return {PDQ.name: len(self._pdq)}
 
     def sync(self, session: Session) -> None:
         """Apply every change committed since the last sync (everything, the first time)."""
@@ -73,44 +62,62 @@ class Matcher:
                 self._replay(session)
 
     def candidates(
-        self, exact: Mapping[str, str], pdq: Sequence[tuple[str, str]], pdq_radius: int
+        self,
+        session: Session,
+        exact: Mapping[str, str],
+        pdq: Sequence[tuple[str, str]],
+        pdq_radius: int,
     ) -> list[Candidate]:
-        """Entries equal to an exact value (type -> value), or within ``pdq_radius`` of a
-        PDQ query given as (view name, hex)."""
-        found: list[Candidate] = []
+        """Enabled entries equal to an exact value (type -> value), or within ``pdq_radius``
+        of a PDQ query given as (view name, hex)."""
+        found = self._exact_candidates(session, exact)
+        if not pdq:
+            return found
+        codes = np.frombuffer(b"".join(bytes.fromhex(h) for _, h in pdq), dtype=np.uint8)
         with self._lock:
-            for name, value in exact.items():
-                if name in self._exact:
-                    found.extend(
-                        self._candidate(i, 0, None) for i in self._exact[name].search(value)
-                    )
-            if pdq:
-                codes = np.frombuffer(b"".join(bytes.fromhex(h) for _, h in pdq), dtype=np.uint8)
-                results = self._pdq.search(codes.reshape(-1, 32), pdq_radius)
-                for (view, _), hits in zip(pdq, results, strict=True):
-                    found.extend(self._candidate(i, d, view) for i, d in hits)
+            results = self._pdq.search(codes.reshape(-1, 32), pdq_radius)
+        nearest: dict[int, tuple[int, str]] = {}
+        for (view, _), hits in zip(pdq, results, strict=True):
+            for entry_id, distance in hits:
+                if entry_id not in nearest or distance < nearest[entry_id][0]:
+                    nearest[entry_id] = (distance, view)
+        if nearest:
+            query = select(Entry.id, Entry.bank_id).where(
+                Entry.id.in_(list(nearest)), Entry.enabled
+            )
+            for entry_id, bank_id in session.execute(query):
+                distance, view = nearest[entry_id]
+                found.append(Candidate(entry_id, bank_id, PDQ.name, distance, view))
         return found
 
-    def _candidate(self, entry_id: int, distance: int, view: str | None) -> Candidate:
-        entry = self._entries[entry_id]
-        return Candidate(entry_id, entry.bank_id, entry.signal_type, distance, view)
+    @staticmethod
+    def _exact_candidates(session: Session, exact: Mapping[str, str]) -> list[Candidate]:
+        if not exact:
+            return []
+        wanted = or_(
+            *(
+                and_(Entry.signal_type == kind, Entry.value == value)
+                for kind, value in exact.items()
+            )
+        )
+        query = select(Entry.id, Entry.bank_id, Entry.signal_type).where(wanted, Entry.enabled)
+        return [Candidate(i, bank, kind, 0) for i, bank, kind in session.execute(query)]
 
     def _load_all(self, session: Session) -> None:
         last = session.scalar(select(func.coalesce(func.max(EntryChange.seq), 0)))
-        query = select(Entry.id, Entry.bank_id, Entry.signal_type, Entry.value).where(Entry.enabled)
-        rows = session.execute(query.execution_options(yield_per=_LOAD_BATCH))
-        self._put_many(IndexedEntry(*row) for row in rows)
+        query = select(Entry.id, Entry.value).where(Entry.signal_type == PDQ.name, Entry.enabled)
+        ids: list[int] = []
+        codes: list[bytes] = []
+        for entry_id, value in session.execute(query.execution_options(yield_per=_LOAD_BATCH)):
+            ids.append(entry_id)
+            codes.append(bytes.fromhex(value))
+        self._pdq = HammingIndex(_codes(codes), np.array(ids, dtype=np.int64))
         self._last_seq = int(last or 0)
 
     def _replay(self, session: Session) -> None:
         query = (
             select(
-                EntryChange.seq,
-                EntryChange.entry_id,
-                Entry.bank_id,
-                Entry.signal_type,
-                Entry.value,
-                Entry.enabled,
+                EntryChange.seq, EntryChange.entry_id, Entry.signal_type, Entry.value, Entry.enabled
             )
             .outerjoin(Entry, Entry.id == EntryChange.entry_id)
             .where(EntryChange.seq > self._last_seq)
@@ -119,34 +126,16 @@ class Matcher:
         rows = session.execute(query).all()
         if not rows:
             return
-        latest: dict[int, IndexedEntry | None] = {}
-        for _seq, entry_id, bank_id, kind, value, enabled in rows:
-            live = bank_id is not None and kind is not None and value is not None and enabled
-            latest[entry_id] = IndexedEntry(entry_id, bank_id, kind, value) if live else None
-        for entry_id in latest:
-            self._drop(entry_id)
-        self._put_many(e for e in latest.values() if e is not None)
+        latest: dict[int, str | None] = {}
+        for _seq, entry_id, kind, value, enabled in rows:
+            latest[entry_id] = value if kind == PDQ.name and enabled else None
+        self._pdq.remove(np.array(list(latest), dtype=np.int64))
+        live = {entry_id: value for entry_id, value in latest.items() if value is not None}
+        if live:
+            codes = _codes([bytes.fromhex(value) for value in live.values()])
+            self._pdq.add(np.array(list(live), dtype=np.int64), codes)
         self._last_seq = int(rows[-1][0])
 
-    def _put_many(self, entries: Iterable[IndexedEntry]) -> None:
-        pdq_ids: list[int] = []
-        pdq_codes: list[bytes] = []
-        for entry in entries:
-            self._entries[entry.entry_id] = entry
-            if entry.signal_type == PDQ.name:
-                pdq_ids.append(entry.entry_id)
-                pdq_codes.append(bytes.fromhex(entry.value))
-            elif entry.signal_type in self._exact:
-                self._exact[entry.signal_type].add(entry.entry_id, entry.value)
-        if pdq_ids:
-            codes = np.frombuffer(b"".join(pdq_codes), dtype=np.uint8).reshape(-1, 32)
-            self._pdq.add(np.array(pdq_ids, dtype=np.int64), codes)
 
-    def _drop(self, entry_id: int) -> None:
-        entry = self._entries.pop(entry_id, None)
-        if entry is None:
-            return
-        if entry.signal_type == PDQ.name:
-            self._pdq.remove(np.array([entry_id], dtype=np.int64))
-        elif entry.signal_type in self._exact:
-            self._exact[entry.signal_type].remove(entry_id, entry.value)
+def _codes(codes: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(-1, 32)

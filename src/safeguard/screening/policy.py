@@ -57,13 +57,8 @@ def decide(
     Any safelist match cancels the others: the content is allowed and every match is
     still reported. ``rules`` holds the banks that take part, by bank id.
     """
-    best: dict[int, Candidate] = {}
-    for candidate in candidates:  # several views may match one entry: keep the nearest
-        kept = best.get(candidate.entry_id)
-        if kept is None or candidate.distance < kept.distance:
-            best[candidate.entry_id] = candidate
     matches: list[Match] = []
-    for candidate in best.values():
+    for candidate in candidates:
         rule = rules.get(candidate.bank_id)
         if rule is None:
             continue

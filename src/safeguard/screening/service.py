@@ -99,7 +99,7 @@ class Screener:
             self.matcher.sync(session)
             rules = _rules(session, bank_names)
             radius = max((r.pdq_threshold for r in rules.values()), default=0)
-            candidates = self.matcher.candidates(exact, pdq_views, radius)
+            candidates = self.matcher.candidates(session, exact, pdq_views, radius)
             decision, matches = decide(candidates, rules)
             record = Screening(
                 client=requester.client,
