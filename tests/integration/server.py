@@ -81,14 +81,14 @@ def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
-def start_server(env: dict[str, str]) -> Server:
+def start_server(env: dict[str, str], key_name: str = "tests") -> Server:
     """Create an API key with the CLI, start ``safeguard serve`` and wait for health."""
     cli = Cli(env)
-    key = cli.ok("apikey", "create", "tests").strip().splitlines()[-1]
+    key = cli.ok("apikey", "create", key_name).strip().splitlines()[-1]
     port = free_port()
     data_dir = Path(env["SAFEGUARD_DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / "server.log"
+    log = data_dir / f"server-{key_name}.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [SAFEGUARD, "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PIL import Image
 
 from tests.conftest import jpeg_bytes, synthetic_photo
-from tests.integration.server import Server
+from tests.integration.server import Server, start_server
 
 
 def banked_photo(
@@ -147,3 +148,30 @@ def test_openapi_is_published(server: Server) -> None:
     spec = server.client.get("/openapi.json").json()
     assert {"/v1/screen", "/v1/lookup", "/v1/banks", "/v1/health"} <= set(spec["paths"])
     assert server.client.get("/docs").status_code == 200
+
+
+def test_changes_reach_every_worker(server: Server, tmp_path: Path) -> None:
+    """A second server process on the same database sees entries added and disabled
+    through the first one, from its next request on, without restarting."""
+    other = start_server(dict(server.cli.env), key_name="second-worker")
+    try:
+        photo = synthetic_photo(21, (400, 300))
+        copy = jpeg_bytes(photo, 70)
+        assert other.screen(copy).json()["decision"] == "allow"
+        assert server.client.post("/v1/banks", json={"name": "shared"}).status_code == 201
+        pdq = json.loads(server.cli.ok("hash", str(_save(photo, tmp_path))))["pdq"]
+        entry = server.client.post(
+            "/v1/banks/shared/entries", json={"signal_type": "pdq", "value": pdq}
+        ).json()
+        assert other.screen(copy).json()["decision"] == "block"
+        server.client.patch(f"/v1/banks/shared/entries/{entry['id']}", json={"enabled": False})
+        assert other.screen(copy).json()["decision"] == "allow"
+        assert other.client.get("/v1/health").json()["index"] == {"pdq": 0}
+    finally:
+        other.stop()
+
+
+def _save(photo: Image.Image, folder: Path) -> Path:
+    path = folder / "shared.jpg"
+    path.write_bytes(jpeg_bytes(photo, 95))
+    return path
