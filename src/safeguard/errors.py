@@ -22,10 +22,6 @@ class SafeguardError(Exception):
         super().__init__(detail)
         self.detail = detail
 
-    @property
-    def problem_type(self) -> str:
-        return PROBLEM_BASE + self.slug
-
 
 class BadRequest(SafeguardError):
     slug = "bad-request"

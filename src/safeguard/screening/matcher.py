@@ -45,10 +45,6 @@ class Matcher:
         self._pdq = HammingIndex()
         self._last_seq: int | None = None
 
-    @property
-    def last_seq(self) -> int | None:
-        return self._last_seq
-
     def size(self) -> dict[str, int]:
         """Entries held in memory, by signal type."""
         return {PDQ.name: len(self._pdq)}

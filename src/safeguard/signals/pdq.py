@@ -31,11 +31,6 @@ def pdq_of_pixels(pixels: np.ndarray) -> PdqHash:
     return PdqHash(code.hex(), quality)
 
 
-def code_from_hex(value: str) -> np.ndarray:
-    """A validated PDQ hex string as a (32,) uint8 array."""
-    return np.frombuffer(bytes.fromhex(PDQ.normalise(value)), dtype=np.uint8)
-
-
 def distance(a: str, b: str) -> int:
     """Hamming distance between two PDQ hex strings."""
     return (int(PDQ.normalise(a), 16) ^ int(PDQ.normalise(b), 16)).bit_count()
