@@ -15,7 +15,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
 
-_CHUNK = 512  # candidates whose codes are prefetched together before they are compared
+_CHUNK = 4096  # initial room for one query's candidates (grown when a query has more)
 
 
 def _popcount_intrinsic(typingctx: Any, value: Any) -> tuple[Any, Any]:
@@ -191,10 +191,15 @@ def search_tables(
                 bucket[probe] = slot
                 bucket_table[probe] = t
                 probe += 1
+        total = 0
         for i in range(probes):
             first = offsets[bucket[i]]
             if offsets[bucket[i] + 1] > first:
                 _prefetch(flat_rows, bucket_table[i] * n + first)
+                total += offsets[bucket[i] + 1] - first
+        if total > candidates.shape[0]:
+            candidates = np.empty(2 * total, dtype=np.int64)
+            candidate_tables = np.empty(2 * total, dtype=np.int64)
         size = 0
         for i in range(probes):
             t = bucket_table[i]
@@ -204,27 +209,6 @@ def search_tables(
                 candidates[size] = row
                 candidate_tables[size] = t
                 size += 1
-                if size == _CHUNK:
-                    count = _verify(
-                        codes,
-                        alive,
-                        starts,
-                        lengths,
-                        table_radius,
-                        query,
-                        q,
-                        radius,
-                        candidates,
-                        candidate_tables,
-                        size,
-                        out_query,
-                        out_row,
-                        out_distance,
-                        count,
-                    )
-                    if count < 0:
-                        return -1
-                    size = 0
         count = _verify(
             codes,
             alive,
