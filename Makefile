@@ -36,6 +36,8 @@ test: lint typecheck
 bench: install
 	$(BIN)/python benchmarks/pdq_bench.py
 	$(BIN)/python benchmarks/index_bench.py --n 1000000
+	$(BIN)/python benchmarks/robustness.py
+	$(BIN)/python benchmarks/screening_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from safeguard.errors import BadRequest
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
 
 
 class ConfigError(BadRequest):
@@ -58,6 +59,7 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     pdq_min_quality: int = 50
+    pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -75,6 +77,9 @@ class Settings:
             max_upload_bytes=_int(env, "SAFEGUARD_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             max_image_pixels=_int(env, "SAFEGUARD_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
             pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50, minimum=0),
+            pdq_view_allowance=_int(
+                env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0
+            ),
             auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
             host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
             port=_int(env, "SAFEGUARD_PORT", 8000),

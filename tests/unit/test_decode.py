@@ -137,3 +137,27 @@ def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:
     image.save(buffer, format="PNG")
     pixels = decode_image(buffer.getvalue(), LIMITS).pixels
     assert pixels.min() == 0 and pixels.max() == 255 and len(np.unique(pixels)) > 200
+
+
+def test_large_jpegs_decode_reduced_and_grey_when_asked() -> None:
+    data = jpeg_bytes(synthetic_photo(3, (3200, 2400)))
+    limits = DecodeLimits(max_bytes=50_000_000, max_pixels=50_000_000)
+    assert decode_image(data, limits).pixels.shape == (2400, 3200, 3)
+    assert decode_image(data, limits, reduce_to=750).pixels.shape == (1200, 1600)
+    assert decode_image(data, limits, reduce_to=600).pixels.shape == (600, 800)
+    assert decode_image(data, limits, reduce_to=100).pixels.shape == (300, 400)
+    assert decode_image(data, limits, reduce_to=3000).pixels.shape == (2400, 3200)
+
+
+def test_reduction_applies_only_to_jpeg() -> None:
+    data = png_bytes(synthetic_photo(3, (1600, 1200)))
+    assert decode_image(data, LIMITS, reduce_to=200).pixels.shape == (1200, 1600, 3)
+
+
+def test_reduced_decode_keeps_exif_orientation() -> None:
+    image = synthetic_photo(4, (1600, 1000))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    assert decode_image(buffer.getvalue(), LIMITS, reduce_to=400).pixels.shape == (800, 500)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from safeguard.banks.models import BankAction, BankKind
 from safeguard.screening.matcher import Candidate
 from safeguard.screening.policy import BankRule, Decision, decide
+from safeguard.screening.views import edit_view_threshold
 
 RULES = {
     "b": BankRule("b", "blocklist", BankAction.BLOCK, BankKind.LIST, 31),
@@ -48,3 +49,35 @@ def test_safelist_match_beyond_its_threshold_does_not_cancel() -> None:
 
 def test_candidates_of_banks_outside_the_rules_are_ignored() -> None:
     assert decide([Candidate(1, "gone", "md5", 0)], RULES) == (Decision.ALLOW, [])
+
+
+EDITED = BankRule("e", "edited", BankAction.BLOCK, BankKind.LIST, 31, 44)
+
+
+def test_views_that_undo_an_edit_have_their_own_threshold() -> None:
+    rules = {"e": EDITED}
+    assert decide([Candidate(1, "e", "pdq", 40, "mirrored")], rules)[0] is Decision.BLOCK
+    assert decide([Candidate(1, "e", "pdq", 40, "original")], rules)[0] is Decision.ALLOW
+    assert decide([Candidate(1, "e", "pdq", 40, "upscaled-2x")], rules)[0] is Decision.ALLOW
+    assert decide([Candidate(1, "e", "pdq", 40, None)], rules)[0] is Decision.ALLOW
+    assert decide([Candidate(1, "e", "pdq", 45, "picture")], rules)[0] is Decision.ALLOW
+
+
+def test_an_entry_found_through_several_views_is_reported_once_by_its_nearest() -> None:
+    candidates = [
+        Candidate(1, "e", "pdq", 38, "picture"),
+        Candidate(1, "e", "pdq", 33, "original"),  # over the plain threshold: does not count
+        Candidate(1, "e", "pdq", 36, "trimmed"),
+        Candidate(2, "e", "md5", 0),
+    ]
+    decision, matches = decide(candidates, {"e": EDITED})
+    assert decision is Decision.BLOCK
+    assert [(m.entry_id, m.distance, m.view) for m in matches] == [(2, 0, None), (1, 36, "trimmed")]
+
+
+def test_edit_view_threshold_is_capped_and_never_below_the_bank_threshold() -> None:
+    assert edit_view_threshold(31, 13) == 44
+    assert edit_view_threshold(20, 13) == 33
+    assert edit_view_threshold(40, 13) == 44
+    assert edit_view_threshold(50, 13) == 50
+    assert edit_view_threshold(31, 0) == 31

@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.auto_migrate:
             upgrade(settings.database_url)
         db = Database(settings.database_url)
-        screener = Screener(db, settings.pdq_min_quality)
+        screener = Screener(
+            db, settings.pdq_min_quality, pdq_view_allowance=settings.pdq_view_allowance
+        )
         with db.session() as session:
             screener.matcher.sync(session)
         app.state.safeguard = AppState(settings, db, screener, Metrics(screener.matcher.size))

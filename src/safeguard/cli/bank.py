@@ -56,7 +56,7 @@ def add(
     files = list(walk(paths))
     with progress(files, "hashing") as items:
         for path in items:
-            signals = file_signals(path, context.limits())
+            signals = file_signals(path, context.limits(), views=False)
             entries.append(NewEntry(MD5.name, signals.md5, source="bank add"))
             entries.append(NewEntry(SHA256.name, signals.sha256, source="bank add"))
             if signals.pdq is not None and signals.pdq.quality >= min_quality:

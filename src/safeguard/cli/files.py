@@ -24,8 +24,9 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
             raise BadRequest(f"{path}: no such file or directory")
 
 
-def file_signals(path: Path, limits: DecodeLimits) -> ContentSignals:
-    """Signals of one file, read once in chunks; refuses files over the byte cap unread."""
+def file_signals(path: Path, limits: DecodeLimits, *, views: bool) -> ContentSignals:
+    """Signals of one file (with every query view's PDQ hash, or only the file's own), read
+    once in chunks; refuses files over the byte cap unread."""
     try:
         check_size(path.stat().st_size, limits)
         digests = DigestAccumulator()
@@ -37,4 +38,4 @@ def file_signals(path: Path, limits: DecodeLimits) -> ContentSignals:
                 check_size(digests.size, limits)
     except OSError as exc:
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
-    return image_signals(b"".join(chunks), limits, digests.result())
+    return image_signals(b"".join(chunks), limits, digests.result(), views=views)

@@ -44,14 +44,19 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output for
 PathsArgument = Annotated[list[Path], typer.Argument(help="Files or directories (walked).")]
 
 
-def _each_image(paths: list[Path], label: str) -> Iterator[tuple[Path, ContentSignals]]:
-    """(path, signals) of every readable image; one stderr line per bad file, then exit 2."""
+def _each_image(
+    paths: list[Path], label: str, *, views: bool
+) -> Iterator[tuple[Path, ContentSignals]]:
+    """(path, signals) of every readable image; one stderr line per bad file, then exit 2.
+
+    With ``views``, the signals hold the PDQ hash of every query view, as screening needs.
+    """
     failed = 0
     files = list(walk(paths))
     with progress(files, label) as items:
         for path in items:
             try:
-                signals = file_signals(path, context.limits())
+                signals = file_signals(path, context.limits(), views=views)
             except SafeguardError as exc:
                 warn(f"{path}: {exc.detail}")
                 failed += 1
@@ -64,7 +69,7 @@ def _each_image(paths: list[Path], label: str) -> Iterator[tuple[Path, ContentSi
 @app.command("hash")
 def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.JSONL) -> None:
     """Print MD5, SHA-256 and PDQ of each image, one JSON object per file."""
-    for path, signals in _each_image(paths, "hashing"):
+    for path, signals in _each_image(paths, "hashing", views=False):
         emit({"path": str(path)} | signals.as_dict())
 
 
@@ -81,8 +86,11 @@ def scan(
     with db.session() as session:
         for name in banks or []:
             bank_service.get_bank(session, name)
-    screener = Screener(db, context.settings().pdq_min_quality)
-    for path, signals in _each_image(paths, "scanning"):
+    settings = context.settings()
+    screener = Screener(
+        db, settings.pdq_min_quality, pdq_view_allowance=settings.pdq_view_allowance
+    )
+    for path, signals in _each_image(paths, "scanning", views=True):
         result = screener.screen(signals, Requester("cli", "scan", str(path)), banks)
         emit(
             {

@@ -47,7 +47,9 @@ def setup(db: Database, data_dir: Path) -> Iterator[str]:
             entries = [
                 entry
                 for path in sorted(IMAGES.glob("*.jpg"))
-                for entry in _entries(path.name, image_signals(path.read_bytes(), _LIMITS))
+                for entry in _entries(
+                    path.name, image_signals(path.read_bytes(), _LIMITS, views=False)
+                )
             ]
             result = service.add_entries(session, bank, entries)
             yield f"created bank {BANK!r} with {len(result.added_ids)} entries"

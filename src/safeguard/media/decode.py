@@ -60,8 +60,15 @@ def check_size(size: int, limits: DecodeLimits) -> None:
         raise ContentTooLarge(f"the content is over the limit of {limits.max_bytes} bytes")
 
 
-def decode_image(data: bytes, limits: DecodeLimits) -> DecodedImage:
-    """Decode ``data``; raise a typed SafeguardError for anything that is not a usable image."""
+def decode_image(
+    data: bytes, limits: DecodeLimits, *, reduce_to: int | None = None
+) -> DecodedImage:
+    """Decode ``data``; raise a typed SafeguardError for anything that is not a usable image.
+
+    With ``reduce_to``, a JPEG is decoded at the smallest of the scales 1/1, 1/2, 1/4 and 1/8
+    (the decoder's own DCT scaling) at which both sides stay at least ``reduce_to`` pixels,
+    as grey (the JPEG's own luma) when it is a colour image. Other formats decode in full.
+    """
     check_size(len(data), limits)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -83,6 +90,8 @@ def decode_image(data: bytes, limits: DecodeLimits) -> DecodedImage:
                 raise UndecodableMedia("the image has no pixels")
             try:
                 image.seek(0)
+                if reduce_to is not None and image.format == "JPEG":
+                    _draft(image, reduce_to)
                 image.load()
                 oriented = ImageOps.exif_transpose(image)
                 pixels = to_8bit_pixels(oriented)
@@ -91,6 +100,16 @@ def decode_image(data: bytes, limits: DecodeLimits) -> DecodedImage:
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 raise UndecodableMedia(f"the image could not be decoded ({_reason(exc)})") from None
             return DecodedImage(pixels=pixels, format=str(image.format))
+
+
+def _draft(image: Image.Image, reduce_to: int) -> None:
+    """Ask the JPEG decoder for grey pixels at the largest reduction that keeps ``reduce_to``."""
+    width, height = image.size
+    scale = 1
+    while scale < 8 and min(width, height) // (scale * 2) >= reduce_to:
+        scale *= 2
+    mode = "L" if image.mode in ("RGB", "YCbCr", "L") else image.mode
+    image.draft(mode, (-(-width // scale), -(-height // scale)))
 
 
 def to_8bit_pixels(image: Image.Image) -> np.ndarray:

@@ -65,25 +65,24 @@ class Matcher:
         pdq_radius: int,
     ) -> list[Candidate]:
         """Enabled entries equal to an exact value (type -> value), or within ``pdq_radius``
-        of a PDQ query given as (view name, hex)."""
+        of a PDQ query given as (view name, hex): one candidate per view that reaches one."""
         found = self._exact_candidates(session, exact)
         if not pdq:
             return found
         codes = np.frombuffer(b"".join(bytes.fromhex(h) for _, h in pdq), dtype=np.uint8)
         with self._lock:
             results = self._pdq.search(codes.reshape(-1, 32), pdq_radius)
-        nearest: dict[int, tuple[int, str]] = {}
-        for (view, _), hits in zip(pdq, results, strict=True):
-            for entry_id, distance in hits:
-                if entry_id not in nearest or distance < nearest[entry_id][0]:
-                    nearest[entry_id] = (distance, view)
-        if nearest:
-            query = select(Entry.id, Entry.bank_id).where(
-                Entry.id.in_(list(nearest)), Entry.enabled
-            )
+        hits: dict[int, list[tuple[int, str]]] = {}
+        for (view, _), view_hits in zip(pdq, results, strict=True):
+            for entry_id, distance in view_hits:
+                hits.setdefault(entry_id, []).append((distance, view))
+        if hits:
+            query = select(Entry.id, Entry.bank_id).where(Entry.id.in_(list(hits)), Entry.enabled)
             for entry_id, bank_id in session.execute(query):
-                distance, view = nearest[entry_id]
-                found.append(Candidate(entry_id, bank_id, PDQ.name, distance, view))
+                found.extend(
+                    Candidate(entry_id, bank_id, PDQ.name, distance, view)
+                    for distance, view in hits[entry_id]
+                )
         return found
 
     @staticmethod

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from safeguard.banks.models import BankAction, BankKind
 from safeguard.screening.matcher import Candidate
+from safeguard.screening.views import is_edit_view
 from safeguard.signals import PDQ
 
 
@@ -26,6 +27,13 @@ class BankRule:
     action: BankAction
     kind: BankKind
     pdq_threshold: int
+    edit_view_threshold: int | None = None  # for views that undo an edit; None: pdq_threshold
+
+    def threshold_for(self, view: str | None) -> int:
+        """The largest PDQ distance at which a match through ``view`` counts."""
+        if is_edit_view(view) and self.edit_view_threshold is not None:
+            return self.edit_view_threshold
+        return self.pdq_threshold
 
 
 @dataclass(frozen=True)
@@ -54,27 +62,34 @@ def decide(
 ) -> tuple[Decision, list[Match]]:
     """Block if an enabled block-bank entry matches, else review, else allow.
 
+    A PDQ candidate counts when it is within its view's threshold for its bank; an entry
+    matched through several views is reported once, through the nearest that counts.
+
     Any safelist match cancels the others: the content is allowed and every match is
     still reported. ``rules`` holds the banks that take part, by bank id.
     """
-    matches: list[Match] = []
+    best: dict[tuple[str, int], Match] = {}
     for candidate in candidates:
         rule = rules.get(candidate.bank_id)
         if rule is None:
             continue
-        if candidate.signal_type == PDQ.name and candidate.distance > rule.pdq_threshold:
+        if candidate.signal_type == PDQ.name and candidate.distance > rule.threshold_for(
+            candidate.view
+        ):
             continue
         effect = "safelist" if rule.kind is BankKind.SAFELIST else rule.action.value
-        matches.append(
-            Match(
-                rule.name,
-                candidate.entry_id,
-                candidate.signal_type,
-                candidate.distance,
-                effect,
-                candidate.view,
-            )
+        match = Match(
+            rule.name,
+            candidate.entry_id,
+            candidate.signal_type,
+            candidate.distance,
+            effect,
+            candidate.view,
         )
+        key = (candidate.signal_type, candidate.entry_id)
+        if key not in best or match.distance < best[key].distance:
+            best[key] = match
+    matches = list(best.values())
     matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
     effects = {m.effect for m in matches}
     if "safelist" in effects:

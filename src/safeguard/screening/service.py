@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard.banks.models import BankAction, BankKind
+from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.errors import InvalidSignal
 from safeguard.media.variants import ORIGINAL
 from safeguard.screening.matcher import Matcher
 from safeguard.screening.policy import BankRule, Decision, Match, decide
 from safeguard.screening.signals import ContentSignals
+from safeguard.screening.views import edit_view_threshold
 from safeguard.signals import MD5, PDQ, SHA256, signal_type
 from safeguard.store.db import Database
 from safeguard.store.models import Bank, Screening
@@ -48,9 +50,16 @@ class Requester:
 class Screener:
     """Decides on content signals against the banks; one instance per process."""
 
-    def __init__(self, db: Database, pdq_min_quality: int, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        pdq_min_quality: int,
+        matcher: Matcher | None = None,
+        pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE,
+    ) -> None:
         self.db = db
         self.pdq_min_quality = pdq_min_quality
+        self.pdq_view_allowance = pdq_view_allowance
         self.matcher = matcher or Matcher()
 
     def screen(
@@ -97,8 +106,11 @@ class Screener:
     ) -> ScreeningResult:
         with self.db.session() as session:
             self.matcher.sync(session)
-            rules = _rules(session, bank_names)
-            radius = max((r.pdq_threshold for r in rules.values()), default=0)
+            rules = _rules(session, bank_names, self.pdq_view_allowance)
+            radius = max(
+                (max(r.pdq_threshold, r.edit_view_threshold or 0) for r in rules.values()),
+                default=0,
+            )
             candidates = self.matcher.candidates(session, exact, pdq_views, radius)
             decision, matches = decide(candidates, rules)
             record = Screening(
@@ -118,12 +130,19 @@ class Screener:
             return ScreeningResult(record.id, decision, matches, shown)
 
 
-def _rules(session: Session, names: Collection[str] | None) -> dict[str, BankRule]:
+def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:
     query = select(Bank)
     if names is not None:
         query = query.where(Bank.name.in_(list(names)))
     return {
-        b.id: BankRule(b.id, b.name, BankAction(b.action), BankKind(b.kind), b.pdq_threshold)
+        b.id: BankRule(
+            b.id,
+            b.name,
+            BankAction(b.action),
+            BankKind(b.kind),
+            b.pdq_threshold,
+            edit_view_threshold(b.pdq_threshold, allowance),
+        )
         for b in session.scalars(query)
     }
 

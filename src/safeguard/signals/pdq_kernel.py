@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 MIN_HASHABLE_DIM = 5
-_JAROSZ_PASSES = 2
+JAROSZ_PASSES = 2
 
 
 def _dct_matrix() -> np.ndarray:
@@ -52,7 +52,7 @@ def luma_from_rgb(rgb: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _box_along_rows(src: np.ndarray, dst: np.ndarray, window: int) -> None:
+def box_along_rows(src: np.ndarray, dst: np.ndarray, window: int) -> None:
     rows, cols = src.shape
     half = (window + 2) // 2
     for i in range(rows):
@@ -87,8 +87,8 @@ def _box_along_rows(src: np.ndarray, dst: np.ndarray, window: int) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _box_along_cols(src: np.ndarray, dst: np.ndarray, window: int) -> None:
-    # Same arithmetic per column as _box_along_rows, walking rows for cache locality.
+def box_along_cols(src: np.ndarray, dst: np.ndarray, window: int) -> None:
+    # Same arithmetic per column as box_along_rows, walking rows for cache locality.
     rows, cols = src.shape
     half = (window + 2) // 2
     totals = np.zeros(cols, dtype=np.float32)
@@ -142,9 +142,9 @@ def downsample_64(luma: np.ndarray) -> np.ndarray:
     window_rows = (cols + 2 * 64 - 1) // (2 * 64)
     window_cols = (rows + 2 * 64 - 1) // (2 * 64)
     scratch = np.empty_like(luma)
-    for _ in range(_JAROSZ_PASSES):
-        _box_along_rows(luma, scratch, window_rows)
-        _box_along_cols(scratch, luma, window_cols)
+    for _ in range(JAROSZ_PASSES):
+        box_along_rows(luma, scratch, window_rows)
+        box_along_cols(scratch, luma, window_cols)
     for i in range(64):
         src_i = int(((i + 0.5) * rows) / 64)
         for j in range(64):
@@ -202,12 +202,20 @@ def bits_from_dct(coefficients: np.ndarray) -> bytes:
 
 def hash_luma(luma: np.ndarray) -> tuple[bytes, int]:
     """PDQ hash (32 bytes) and quality of a float32 luma plane (overwritten)."""
+    coefficients, quality = coefficients_of_luma(luma)
+    return bits_from_dct(coefficients), quality
+
+
+def coefficients_of_luma(luma: np.ndarray) -> tuple[np.ndarray, int]:
+    """The 16x16 DCT coefficients PDQ thresholds, and the quality, of a luma plane.
+
+    The plane (float32) is overwritten. Planes under 5 pixels a side give zeros, quality 0.
+    """
     rows, cols = luma.shape
     if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
-        return bytes(32), 0
+        return np.zeros((16, 16), dtype=np.float32), 0
     block = downsample_64(luma)
-    quality = int(quality_of(block))
-    return bits_from_dct(dct_16x16(block, DCT_MATRIX)), quality
+    return dct_16x16(block, DCT_MATRIX), int(quality_of(block))
 
 
 def hash_pixels(pixels: np.ndarray) -> tuple[bytes, int]:
