@@ -60,6 +60,8 @@ class Settings:
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     pdq_min_quality: int = 50
     pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
+    message_retention_hours: int = 168
+    conversation_model: Path | None = None
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -80,6 +82,10 @@ class Settings:
             pdq_view_allowance=_int(
                 env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0
             ),
+            message_retention_hours=_int(env, "SAFEGUARD_MESSAGE_RETENTION_HOURS", 168, minimum=0),
+            conversation_model=Path(env["SAFEGUARD_CONVERSATION_MODEL"])
+            if env.get("SAFEGUARD_CONVERSATION_MODEL")
+            else None,
             auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
             host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
             port=_int(env, "SAFEGUARD_PORT", 8000),

@@ -64,7 +64,11 @@ def test_review_banks_and_safelists(server: Server, tmp_path: Path) -> None:
         == 201
     )
     server.cli.ok("bank", "add", "check-these", str(tmp_path / "photo-11.jpg"))
-    assert server.screen(jpeg_bytes(photo, 70)).json()["decision"] == "review"
+    held = server.screen(jpeg_bytes(photo, 70)).json()
+    assert held["decision"] == "review"
+    [item] = server.client.get("/v1/review-items").json()["items"]
+    assert (item["kind"], item["screening_id"]) == ("screening", held["screening_id"])
+    assert item["reason"]["matches"][0]["bank"] == "check-these"
     assert (
         server.client.post("/v1/banks", json={"name": "fp", "kind": "safelist"}).status_code == 201
     )

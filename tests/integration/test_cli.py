@@ -143,3 +143,34 @@ def test_bad_configuration_is_a_one_line_error(tmp_path: Path) -> None:
     assert "SAFEGUARD_MAX_UPLOAD_BYTES" in one_line_error(
         Cli(env).run("hash", str(FIXTURE / "wee.jpg"))
     )
+
+
+def test_conversations_score_prints_one_object_per_conversation(cli: Cli, tmp_path: Path) -> None:
+    source = FIXTURES / "conversations" / "false_alarms.jsonl"
+    records = [
+        json.loads(line) for line in cli.ok("conversations", "score", str(source)).splitlines()
+    ]
+    assert len(records) == 8
+    for record in records:
+        assert list(record) == ["conversation_id", "risk", "flagged", "first_flag_index", "signals"]
+        assert 0.0 <= record["risk"] <= 1.0 and record["flagged"] is False
+        assert record["first_flag_index"] is None
+    assert records[0]["signals"] == [{"name": "secrecy", "messages": [2, 3, 4]}]
+    piped = cli.run("conversations", "score", "--format", "jsonl", "-", stdin=source.read_bytes())
+    assert piped.returncode == 0 and piped.stdout.splitlines()[0] == json.dumps(
+        records[0], separators=(", ", ": ")
+    )
+
+
+def test_conversations_score_refuses_bad_input_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"conversation_id": "a", "messages": []}\n{"conversation_id": 3.5}\n')
+    assert "line 2" in one_line_error(cli.run("conversations", "score", str(bad)))
+    assert "cannot read" in one_line_error(
+        cli.run("conversations", "score", str(tmp_path / "missing.jsonl"))
+    )
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"junk")
+    assert "model" in one_line_error(
+        cli.run("conversations", "score", "--model", str(model), str(bad))
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -11,9 +12,11 @@ from safeguard import __version__
 from safeguard.api import problems
 from safeguard.api.limits import BodySizeLimit
 from safeguard.api.metrics import Metrics
-from safeguard.api.routers import banks, health, metrics, screening
+from safeguard.api.routers import banks, conversations, health, metrics, review, screening
 from safeguard.api.state import AppState
 from safeguard.config import Settings
+from safeguard.conversations.model import RiskModel
+from safeguard.conversations.service import ConversationService
 from safeguard.screening.service import Screener
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
@@ -35,18 +38,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         with db.session() as session:
             screener.matcher.sync(session)
-        app.state.safeguard = AppState(settings, db, screener, Metrics(screener.matcher.size))
+        model = (
+            RiskModel.load(settings.conversation_model)
+            if settings.conversation_model
+            else RiskModel.default()
+        )
+        retention = timedelta(hours=settings.message_retention_hours)
+        app.state.safeguard = AppState(
+            settings,
+            db,
+            screener,
+            Metrics(screener.matcher.size),
+            ConversationService(db, model, retention),
+        )
         yield
         db.dispose()
 
     app = FastAPI(
         title="Safeguard",
         version=__version__,
-        description="Screen uploads against hash lists before they are published.",
+        description=(
+            "Screen uploads against hash lists before they are published, and score "
+            "conversations for grooming risk."
+        ),
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (health, screening, banks, metrics):
+    for module in (health, screening, banks, conversations, review, metrics):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     return app

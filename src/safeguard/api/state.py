@@ -9,6 +9,7 @@ from fastapi import Request
 from safeguard.api.metrics import Metrics
 from safeguard.apikeys import authenticate
 from safeguard.config import Settings
+from safeguard.conversations.service import ConversationService
 from safeguard.errors import Unauthorized
 from safeguard.media.decode import DecodeLimits
 from safeguard.screening.service import Screener
@@ -21,6 +22,7 @@ class AppState:
     db: Database
     screener: Screener
     metrics: Metrics
+    conversations: ConversationService
 
     @property
     def limits(self) -> DecodeLimits:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +14,9 @@ import typer
 
 from safeguard import apikeys
 from safeguard.banks import service as bank_service
-from safeguard.cli import bank, context
+from safeguard.cli import bank, context, conversations
 from safeguard.cli.files import file_signals, walk
-from safeguard.cli.output import emit, progress, warn
+from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
 from safeguard.errors import SafeguardError
 from safeguard.screening.service import Requester, Screener
 from safeguard.screening.signals import ContentSignals
@@ -30,17 +29,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bank.app, name="bank")
+app.add_typer(conversations.app, name="conversations")
 apikey_app = typer.Typer(help="API keys for clients of the HTTP API.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-class OutputFormat(StrEnum):
-    JSONL = "jsonl"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Files or directories (walked).")]
 
 

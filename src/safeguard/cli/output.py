@@ -6,12 +6,21 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from enum import StrEnum
+from typing import Annotated, TypeVar
 
+import typer
 from rich.console import Console
 from rich.progress import Progress
 
 T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    JSONL = "jsonl"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 def emit(record: dict[str, object]) -> None:

@@ -18,7 +18,7 @@ from safeguard.screening.signals import ContentSignals
 from safeguard.screening.views import edit_view_threshold
 from safeguard.signals import MD5, PDQ, SHA256, signal_type
 from safeguard.store.db import Database
-from safeguard.store.models import Bank, Screening
+from safeguard.store.models import Bank, ReviewItem, Screening
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,16 @@ class Screener:
             )
             session.add(record)
             session.flush()
+            if decision is Decision.REVIEW:
+                reason = {"matches": [_api_match(m) for m in matches]}
+                session.add(
+                    ReviewItem(
+                        kind="screening",
+                        client=requester.client,
+                        screening_id=record.id,
+                        reason=reason,
+                    )
+                )
             return ScreeningResult(record.id, decision, matches, shown)
 
 

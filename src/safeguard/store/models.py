@@ -1,4 +1,5 @@
-"""ORM models. Uploaded content is never stored here: only hashes and metadata."""
+"""ORM models. Uploaded content is never stored here: only hashes and metadata. Chat
+message text is kept only for the retention period (SAFEGUARD_MESSAGE_RETENTION_HOURS)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -131,3 +134,74 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class Conversation(Base):
+    """A client's conversation: its streaming state (hashed features only) and its risk."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("client", "external_id", name="uq_conversations_client_external"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128))
+    external_id: Mapped[str] = mapped_column(String(256))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    risk: Mapped[float] = mapped_column(Float, default=0.0)
+    first_flag_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConversationMessage(Base):
+    """One message's metadata and score. Its text is erased after the retention period."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "position", name="uq_messages_conversation_position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[str] = mapped_column(String(256))
+    recipient_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sender_age_band: Mapped[str | None] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column()
+    text: Mapped[str | None] = mapped_column(Text)
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    risk: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReviewItem(Base):
+    """A record in the moderators' review queue: a flagged conversation or a screening
+    whose decision was ``review``."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    kind: Mapped[str] = mapped_column(String(16))  # "conversation" or "screening"
+    client: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    screening_id: Mapped[str | None] = mapped_column(ForeignKey("screenings.id"))
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """An audit entry for an action taken on a client's behalf (hashes and ids, no text)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    client: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(256))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

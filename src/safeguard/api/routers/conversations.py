@@ -1,0 +1,54 @@
+"""Conversations: score each message as it is sent; read a conversation's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from safeguard.api.state import AppState, app_state, require_client
+from safeguard.conversations.service import IncomingMessage
+
+router = APIRouter(tags=["conversations"])
+
+ConversationId = Annotated[str, Path(min_length=1, max_length=256)]
+MAX_MESSAGE_CHARS = 10_000
+
+
+class MessageIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=256)
+    text: str = Field(max_length=MAX_MESSAGE_CHARS)
+    sent_at: datetime
+    sender_age_band: Literal["under-13", "13-15", "16-17", "18+"] | None = None
+    recipient_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+@router.post("/v1/conversations/{conversation_id}/messages")
+async def add_message(
+    conversation_id: ConversationId,
+    body: MessageIn,
+    client: Annotated[str, Depends(require_client)],
+    state: Annotated[AppState, Depends(app_state)],
+) -> dict[str, object]:
+    """Score the conversation's next message: its risk, flag and signals after it."""
+    message = IncomingMessage(
+        body.sender_id, body.text, body.sent_at, body.sender_age_band, tuple(body.recipient_ids)
+    )
+    return await run_in_threadpool(
+        state.conversations.add_message, client, conversation_id, message
+    )
+
+
+@router.get("/v1/conversations/{conversation_id}")
+def get_conversation(
+    conversation_id: ConversationId,
+    client: Annotated[str, Depends(require_client)],
+    state: Annotated[AppState, Depends(app_state)],
+) -> dict[str, object]:
+    """A conversation's current risk, flag and signals."""
+    return state.conversations.get(client, conversation_id)

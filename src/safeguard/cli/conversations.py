@@ -1,0 +1,94 @@
+"""``safeguard conversations ...``: train, evaluate and run the grooming-risk model."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safeguard.cli.output import FormatOption, OutputFormat, emit
+from safeguard.conversations import training
+from safeguard.conversations.corpus import load_corpus
+from safeguard.conversations.evaluation import choose_threshold, cross_validate, report
+from safeguard.conversations.model import RiskModel
+from safeguard.conversations.scoring import score_lines
+from safeguard.errors import BadRequest
+
+app = typer.Typer(help="Conversation safety: grooming-risk scoring.", no_args_is_help=True)
+
+DataOption = Annotated[
+    list[Path],
+    typer.Option("--data", help="A corpus folder (e.g. ../shared/data/grooming); repeatable."),
+]
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="A model file; the shipped model by default.")
+]
+FoldsOption = Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)]
+
+
+@app.command("train")
+def train(
+    data: DataOption,
+    output: Annotated[Path, typer.Option("--output", help="Where to write the model.")],
+    folds: FoldsOption = training.FOLDS,
+) -> None:
+    """Cross-validate to choose the threshold, fit on all the data, write the model."""
+    corpus = load_corpus(data)
+    featurised = training.featurise(corpus)
+    cv = cross_validate(featurised, folds)
+    threshold = choose_threshold(cv)
+    figures = report(cv, threshold)
+    weights, bias = training.fit(
+        training.examples(
+            featurised,
+            segments=list(range(len(featurised.labels))),
+            streams=list(range(len(featurised.predators))),
+            decoys=list(range(len(featurised.officers))),
+        )
+    )
+    about = {
+        "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "data": {
+            "segments": len(corpus.segments),
+            "predator_conversations": len(corpus.predators),
+            "decoy_conversations": len(corpus.officers),
+        },
+        "settings": training.settings(),
+        "cross_validated": figures,
+    }
+    RiskModel(weights, bias, threshold, training.WINDOW, about).save(output)
+    emit({"model": str(output), **figures})
+
+
+@app.command("evaluate")
+def evaluate(
+    data: DataOption, model: ModelOption = None, folds: FoldsOption = training.FOLDS
+) -> None:
+    """Cross-validated figures of the training method, at the model's threshold."""
+    threshold = _model(model).threshold
+    emit(report(cross_validate(training.featurise(load_corpus(data)), folds), threshold))
+
+
+@app.command("score")
+def score(
+    path: Annotated[Path, typer.Argument(help="JSON lines: conversation_id and messages.")],
+    output_format: FormatOption = OutputFormat.JSONL,
+    model: ModelOption = None,
+) -> None:
+    """Feed each conversation message by message; print its risk, flag and signals."""
+    scorer = _model(model)
+    try:
+        with sys.stdin if str(path) == "-" else path.open(encoding="utf-8") as handle:
+            for result in score_lines(scorer, handle):
+                emit(result)
+    except OSError as exc:
+        raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadRequest(f"{path}: not UTF-8 text") from None
+
+
+def _model(path: Path | None) -> RiskModel:
+    return RiskModel.default() if path is None else RiskModel.load(path)

@@ -1,0 +1,135 @@
+"""Conversations over real HTTP, on SQLite and PostgreSQL: streaming scores, the review
+queue, the audit log and text retention. A test model makes a neutral word risky, so the
+flag can be driven with everyday text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from safeguard.conversations.features import DIMENSIONS, message_counts
+from safeguard.conversations.model import RiskModel
+from safeguard.conversations.service import ConversationService, IncomingMessage
+from safeguard.store.db import Database
+from safeguard.store.migrate import upgrade
+from safeguard.store.models import AuditEvent, ConversationMessage, ReviewItem
+from tests.integration.server import Server, environment, start_server
+
+RISKY_WORD = "pineapple"
+
+
+def risky_word_model(path: Path) -> Path:
+    weights = np.zeros(DIMENSIONS, dtype=np.float32)
+    for slot in message_counts(RISKY_WORD)[0]:
+        weights[slot] = 8.0
+    RiskModel(weights, -3.0, 0.8, 3, {"purpose": "tests"}).save(path)
+    return path
+
+
+@pytest.fixture
+def chat_server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    env = environment(
+        tmp_path / "data",
+        database_url,
+        SAFEGUARD_CONVERSATION_MODEL=str(risky_word_model(tmp_path / "model.npz")),
+    )
+    running = start_server(env)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def message(text: str, sender: str = "a", **extra: object) -> dict[str, object]:
+    return {"sender_id": sender, "text": text, "sent_at": "2026-11-24T10:00:00Z"} | extra
+
+
+def test_messages_update_the_risk_and_a_crossing_opens_a_review_item(
+    chat_server: Server, database_url: str
+) -> None:
+    client = chat_server.client
+    url = "/v1/conversations/chat-1/messages"
+    first = client.post(url, json=message("hello, how was school?"))
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["message_index"] == 0 and body["flagged"] is False
+    assert body["risk"] < 0.8 and body["review_item_id"] is None
+    client.post(url, json=message("fine, we had a quiz", "b", sender_age_band="13-15"))
+    crossing = client.post(url, json=message(f"i had {RISKY_WORD} on pizza", "a")).json()
+    assert crossing["flagged"] and crossing["first_flag_index"] == 2
+    assert crossing["review_item_id"]
+    later = client.post(url, json=message(f"more {RISKY_WORD}", "a", sender_age_band="18+"))
+    assert later.json()["review_item_id"] is None  # one review item per conversation
+    names = {s["name"] for s in later.json()["signals"]}
+    assert "age_gap" in names
+    state = client.get("/v1/conversations/chat-1").json()
+    assert state["messages"] == 4 and state["first_flag_index"] == 2
+    queue = client.get("/v1/review-items").json()["items"]
+    assert [(i["kind"], i["conversation_id"]) for i in queue] == [("conversation", "chat-1")]
+    assert queue[0]["reason"]["first_flag_index"] == 2
+    db = Database(database_url)
+    with db.session() as session:
+        [event] = session.scalars(select(AuditEvent)).all()
+        assert (event.action, event.subject) == ("conversation.flagged", "chat-1")
+        texts = session.scalars(select(ConversationMessage.text)).all()
+        assert len(texts) == 4 and all(texts)
+    db.dispose()
+
+
+def test_conversations_are_separate_per_client(chat_server: Server) -> None:
+    other_key = chat_server.cli.ok("apikey", "create", "other").strip().splitlines()[-1]
+    chat_server.client.post("/v1/conversations/c/messages", json=message(RISKY_WORD))
+    other = chat_server.client.get(
+        "/v1/conversations/c", headers={"Authorization": f"Bearer {other_key}"}
+    )
+    assert other.status_code == 404
+    assert other.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "hi", "sent_at": "2026-11-24T10:00:00Z"},
+        {"sender_id": "a", "text": "x" * 10_001, "sent_at": "2026-11-24T10:00:00Z"},
+        {"sender_id": "a", "text": "hi", "sent_at": "yesterday"},
+        {"sender_id": "a", "text": "hi", "sent_at": "2026-11-24T10:00:00Z", "sender_age_band": "9"},
+        {"sender_id": "a", "text": 5, "sent_at": "2026-11-24T10:00:00Z"},
+    ],
+)
+def test_bad_messages_get_problem_json(chat_server: Server, body: dict[str, object]) -> None:
+    response = chat_server.client.post("/v1/conversations/c/messages", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert chat_server.client.get("/v1/conversations/c").status_code == 404
+
+
+def test_text_is_erased_after_the_retention_period(database_url: str, tmp_path: Path) -> None:
+    upgrade(database_url)
+    db = Database(database_url)
+    model = RiskModel.load(risky_word_model(tmp_path / "model.npz"))
+    keeping = ConversationService(db, model, timedelta(hours=1))
+    sent = datetime(2026, 11, 24, tzinfo=UTC)
+    keeping.add_message("c", "x", IncomingMessage("a", "first message", sent))
+    with db.session() as session:
+        old = session.scalars(select(ConversationMessage)).one()
+        old.received_at = datetime.now(UTC) - timedelta(hours=2)
+    keeping.add_message("c", "x", IncomingMessage("a", "second message", sent))
+    assert texts(db) == [None, "second message"]
+    ConversationService(db, model, timedelta(0)).add_message(
+        "c", "x", IncomingMessage("a", "third message", sent)
+    )
+    assert texts(db) == [None, None, None]  # a retention of zero keeps no text at all
+    with db.session() as session:
+        assert session.scalars(select(ReviewItem)).all() == []
+    db.dispose()
+
+
+def texts(db: Database) -> list[str | None]:
+    with db.session() as session:
+        query = select(ConversationMessage.text).order_by(ConversationMessage.position)
+        return list(session.scalars(query))

@@ -1,0 +1,151 @@
+"""Conversation safety: signals, the streaming scorer, the model file and the shipped model.
+
+All text here is neutral, everyday phrasing; the research corpora are only read by the
+tests marked as needing ../shared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safeguard.conversations.features import DIMENSIONS, message_counts
+from safeguard.conversations.model import RiskModel
+from safeguard.conversations.scoring import score_lines
+from safeguard.conversations.signals import SIGNAL_NAMES, detect, is_age_gap
+from safeguard.conversations.stream import ConversationState
+from safeguard.errors import BadRequest
+from tests.conftest import FIXTURES
+
+FALSE_ALARMS = FIXTURES / "conversations" / "false_alarms.jsonl"
+WORDS = ["hello", "school", "game", "pizza", "park", "homework", "football", "film", "cat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("how old are you btw", "age_probing"),
+        ("what grade are you in", "age_probing"),
+        ("dont tell mum about the party", "secrecy"),
+        ("keep it between us until friday", "secrecy"),
+        ("are you home alone right now", "isolation"),
+        ("where are your parents tonight", "isolation"),
+        ("add me on discord", "platform_move"),
+        ("whats your number", "platform_move"),
+        ("send me a photo of your homework", "image_request"),
+        ("i sent you some money for your birthday", "gifts_money"),
+        ("lets meet up at the park", "meeting"),
+        ("give grandma a kiss goodnight", "sexualised_language"),
+    ],
+)
+def test_signals_fire_on_their_cues(text: str, signal: str) -> None:
+    assert signal in detect(text)
+
+
+def test_plain_messages_trigger_nothing() -> None:
+    assert detect("the match starts at seven, bring your boots") == []
+    assert set(SIGNAL_NAMES) >= {"age_probing", "age_gap"}
+
+
+def test_age_gap_needs_an_adult_and_a_child() -> None:
+    assert is_age_gap({"18+", "13-15"})
+    assert not is_age_gap({"13-15", "16-17"})
+    assert not is_age_gap({"18+"})
+
+
+def random_model(seed: int, window: int, threshold: float = 0.5) -> RiskModel:
+    weights = np.random.default_rng(seed).normal(0, 1, DIMENSIONS).astype(np.float32)
+    return RiskModel(weights, -0.2, threshold, window)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    window=st.integers(1, 6),
+    messages=st.lists(st.lists(st.sampled_from(WORDS), max_size=6), min_size=1, max_size=15),
+)
+def test_streaming_risk_equals_scoring_the_window_from_scratch(
+    seed: int, window: int, messages: list[list[str]]
+) -> None:
+    model = random_model(seed, window)
+    state = ConversationState(model)
+    texts = [" ".join(words) for words in messages]
+    for i, text in enumerate(texts):
+        risk = state.add(text).risk
+        recent: Counter[int] = Counter()
+        for earlier in texts[max(0, i + 1 - window) : i + 1]:
+            recent.update(message_counts(earlier)[0])
+        assert math.isclose(risk, model.risk(recent), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_snapshot_and_restore_continue_identically() -> None:
+    model = random_model(3, 4)
+    first, texts = ConversationState(model), [f"{w} {w} at school" for w in WORDS]
+    for text in texts[:5]:
+        first.add(text, "13-15")
+    copy = ConversationState.restore(model, json.loads(json.dumps(first.snapshot())))
+    for text in texts[5:]:
+        a, b = first.add(text, "18+"), copy.add(text, "18+")
+        assert math.isclose(a.risk, b.risk, rel_tol=1e-12)
+        assert (a.flagged, a.first_flag_index, a.signals) == (
+            b.flagged,
+            b.first_flag_index,
+            b.signals,
+        )
+    assert any(hit.name == "age_gap" for hit in copy.signals.values())
+
+
+def test_first_flag_index_is_where_the_threshold_is_first_crossed() -> None:
+    weights = np.zeros(DIMENSIONS, dtype=np.float32)
+    for slot in message_counts("pizza")[0]:
+        weights[slot] = 10.0
+    model = RiskModel(weights, -3.0, 0.9, 2)
+    state = ConversationState(model)
+    outcomes = [state.add(text) for text in ["hello", "game", "pizza", "hello", "hello", "hello"]]
+    assert [o.crossed_now for o in outcomes] == [False, False, True, False, False, False]
+    assert outcomes[-1].first_flag_index == 2 and outcomes[-1].flagged
+    assert outcomes[-1].risk < model.threshold  # the window has moved on; the flag stays
+
+
+def test_model_file_round_trip_and_bad_files(tmp_path: Path) -> None:
+    model = random_model(1, 7, 0.8)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = RiskModel.load(path)
+    assert (loaded.threshold, loaded.window) == (0.8, 7)
+    np.testing.assert_allclose(loaded.weights, model.weights, rtol=1e-3, atol=1e-3)
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(BadRequest):
+        RiskModel.load(tmp_path / "bad.npz")
+
+
+def test_the_shipped_model_records_its_training() -> None:
+    model = RiskModel.default()
+    assert 0.5 <= model.threshold < 1.0
+    assert model.about["data"]["predator_conversations"] > 0
+    assert "segment_auroc" in model.about["cross_validated"]
+
+
+def test_benign_conversations_with_grooming_cues_are_not_flagged() -> None:
+    results = list(score_lines(RiskModel.default(), FALSE_ALARMS.read_text().splitlines()))
+    assert len(results) == 8
+    for result in results:
+        assert not result["flagged"], result["conversation_id"]
+    cues = {s["name"] for r in results for s in r["signals"]}  # type: ignore[attr-defined]
+    assert cues >= {"secrecy", "isolation", "age_probing", "platform_move", "image_request"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["not json", "[1]", '{"messages": []}', '{"conversation_id": "a", "messages": [{"x": 1}]}'],
+)
+def test_bad_lines_are_refused_with_their_line_number(line: str) -> None:
+    with pytest.raises(BadRequest, match="line 1"):
+        list(score_lines(RiskModel.default(), [line]))
