@@ -33,7 +33,7 @@ def test_cross_validation_on_a_sample_separates_predators(shared_data: Path) -> 
     assert figures["negative_streams_flagged"] <= 0.02  # type: ignore[operator]
 
 
-def test_train_writes_a_model_that_score_uses(shared_data: Path, tmp_path: Path) -> None:
+def test_train_writes_a_model_that_evaluate_uses(shared_data: Path, tmp_path: Path) -> None:
     sample = tmp_path / "sample"
     (sample / "perverted-justice" / "predators").mkdir(parents=True)
     (sample / "perverted-justice" / "officers").mkdir(parents=True)
@@ -53,3 +53,17 @@ def test_train_writes_a_model_that_score_uses(shared_data: Path, tmp_path: Path)
     assert result["model"] == str(model)
     assert RiskModel.load(model).threshold == result["threshold"]
     assert RiskModel.load(model).about["data"]["segments"] == len(lines[1::4])
+    evaluated = json.loads(
+        cli.ok(
+            "conversations",
+            "evaluate",
+            "--data",
+            str(sample),
+            "--model",
+            str(model),
+            "--folds",
+            "3",
+        )
+    )
+    assert evaluated["threshold"] == result["threshold"]
+    assert set(evaluated) == set(result) - {"model"}

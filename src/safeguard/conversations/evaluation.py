@@ -93,7 +93,7 @@ def choose_threshold(cv: CrossValidation, budget: float = FALSE_ALARM_BUDGET) ->
     """The lowest threshold (on a 0.01 grid) at which at most ``budget`` of the negative
     segments, fed as streams, are ever flagged."""
     peaks = np.array([r.max() if len(r) else 0.0 for r in cv.negatives])
-    for threshold in np.arange(0.5, 1.0, 0.01):
+    for threshold in np.arange(0.05, 1.0, 0.01):
         if np.mean(peaks >= threshold) <= budget:
             return round(float(threshold), 2)
     return 0.99

@@ -27,7 +27,9 @@ PREFIXES = (5, 6, 8, 10, 12, 16, 20, 25, 30)  # first messages a stream is score
 LATER_WINDOWS = 8  # windows of WINDOW messages after the first, per conversation
 CHUNK_WORDS = 8  # words per pseudo-message when a negative segment is cut up
 NEGATIVE_PIECES = (1, 2, 3, 4, 6, 8, 12, 16, 24)
-REGULARISATION = 10.0  # C of the logistic regression
+REGULARISATION = 0.3  # C of the logistic regression
+SEGMENT_WEIGHT = 5.0  # sample weight of each labelled segment
+PIECE_WEIGHT = 1.0  # sample weight of each piece of a negative segment
 STREAM_WEIGHT = 0.2  # sample weight of each predator window (a segment weighs 1)
 DECOY_WEIGHT = 0.05  # sample weight of each decoy window, a negative
 FALSE_ALARM_BUDGET = 0.005  # share of negative segments, fed as streams, allowed to flag
@@ -44,6 +46,8 @@ def settings() -> dict[str, object]:
         "chunk_words": CHUNK_WORDS,
         "negative_pieces": list(NEGATIVE_PIECES),
         "regularisation": REGULARISATION,
+        "segment_weight": SEGMENT_WEIGHT,
+        "piece_weight": PIECE_WEIGHT,
         "stream_weight": STREAM_WEIGHT,
         "decoy_weight": DECOY_WEIGHT,
         "false_alarm_budget": FALSE_ALARM_BUDGET,
@@ -91,11 +95,15 @@ def examples(
     data: Featurised, segments: Sequence[int], streams: Sequence[int], decoys: Sequence[int]
 ) -> list[Example]:
     """Training examples from the chosen segments, predator streams and decoy streams."""
-    found = [Example(data.segments[i], int(data.labels[i])) for i in segments]
+    found = [Example(data.segments[i], int(data.labels[i]), SEGMENT_WEIGHT) for i in segments]
     for i in segments:
         if data.labels[i] == 0:
             pieces = data.pieces[i]
-            found += [Example(_summed(pieces[:n]), 0) for n in NEGATIVE_PIECES if n < len(pieces)]
+            found += [
+                Example(_summed(pieces[:n]), 0, PIECE_WEIGHT)
+                for n in NEGATIVE_PIECES
+                if n < len(pieces)
+            ]
     for i in streams:
         found += _stream_examples(data.predators[i], 1, STREAM_WEIGHT)
     for i in decoys:
@@ -141,7 +149,7 @@ def fit(found: Sequence[Example]) -> tuple[np.ndarray, float]:
     """Weights and bias of a weighted logistic regression on the examples."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=REGULARISATION, solver="liblinear", max_iter=1000)
+    model = LogisticRegression(C=REGULARISATION, solver="liblinear", max_iter=1000, random_state=0)
     labels = np.array([e.label for e in found])
     model.fit(design_matrix(found), labels, sample_weight=np.array([e.weight for e in found]))
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
