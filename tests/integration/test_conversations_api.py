@@ -5,9 +5,11 @@ flag can be driven with everyday text."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -133,3 +135,22 @@ def texts(db: Database) -> list[str | None]:
     with db.session() as session:
         query = select(ConversationMessage.text).order_by(ConversationMessage.position)
         return list(session.scalars(query))
+
+
+def test_concurrent_messages_are_all_kept_in_order(chat_server: Server) -> None:
+    def send(thread: int) -> list[int]:
+        with httpx.Client(base_url=chat_server.base_url, headers=headers, timeout=60) as client:
+            positions = []
+            for n in range(8):
+                response = client.post(
+                    "/v1/conversations/busy/messages", json=message(f"note {thread} {n}")
+                )
+                assert response.status_code == 200, response.text
+                positions.append(response.json()["message_index"])
+            return positions
+
+    headers = {"Authorization": f"Bearer {chat_server.key}"}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        positions = [p for batch in pool.map(send, range(6)) for p in batch]
+    assert sorted(positions) == list(range(48))
+    assert chat_server.client.get("/v1/conversations/busy").json()["messages"] == 48
