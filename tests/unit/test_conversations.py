@@ -16,11 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safeguard.conversations.corpus import load_corpus
+from safeguard.conversations.evaluation import cross_validate
 from safeguard.conversations.features import DIMENSIONS, message_counts
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.scoring import score_lines
 from safeguard.conversations.signals import SIGNAL_NAMES, detect, is_age_gap
 from safeguard.conversations.stream import ConversationState
+from safeguard.conversations.training import featurise
 from safeguard.errors import BadRequest
 from tests.conftest import FIXTURES
 
@@ -149,3 +152,29 @@ def test_benign_conversations_with_grooming_cues_are_not_flagged() -> None:
 def test_bad_lines_are_refused_with_their_line_number(line: str) -> None:
     with pytest.raises(BadRequest, match="line 1"):
         list(score_lines(RiskModel.default(), [line]))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"a,b\n1,2\n", "expected the columns segment,label"),
+        (b"segment,label\nhello there,yes\n", "line 2: label must be 0 or 1"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"segment,label\nhello there,0\nsee you,0\n", "both kinds"),
+    ],
+)
+def test_bad_corpora_are_refused_with_a_clear_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "vtpan_segments_dev.csv").write_bytes(content)
+    with pytest.raises(BadRequest, match=message):
+        featurise(load_corpus([tmp_path]))
+
+
+def test_too_few_segments_for_the_folds_are_refused(tmp_path: Path) -> None:
+    rows = "".join(f"a note about the {word},{n % 2}\n" for n, word in enumerate(WORDS[:6]))
+    (tmp_path / "vtpan_segments_dev.csv").write_text("segment,label\n" + rows)
+    with pytest.raises(BadRequest, match="5-fold"):
+        cross_validate(featurise(load_corpus([tmp_path])), folds=5)
+    with pytest.raises(BadRequest, match=r"no vtpan_segments_dev\.csv"):
+        load_corpus([tmp_path / "missing"])

@@ -36,9 +36,7 @@ def load_corpus(folders: list[Path]) -> Corpus:
         segments = folder / SEGMENTS_FILE if folder.is_dir() else folder
         if segments.is_file() and segments.suffix == ".csv":
             found = True
-            with segments.open(newline="", encoding="utf-8") as handle:
-                for row in csv.DictReader(handle):
-                    corpus.segments.append((row["segment"], int(row["label"])))
+            corpus.segments += _segments(segments)
         streams = folder / STREAMS_FOLDER
         for role, target in (("predators", corpus.predators), ("officers", corpus.officers)):
             for path in sorted((streams / role).glob("*.txt")):
@@ -48,3 +46,23 @@ def load_corpus(folders: list[Path]) -> Corpus:
         if not found:
             raise BadRequest(f"{folder}: no {SEGMENTS_FILE} or {STREAMS_FOLDER}/ found")
     return corpus
+
+
+def _segments(path: Path) -> list[tuple[str, int]]:
+    """The (text, label) rows of a segments CSV, or a one-line error naming the bad row."""
+    rows: list[tuple[str, int]] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if not {"segment", "label"} <= set(reader.fieldnames or ()):
+                raise BadRequest(f"{path}: expected the columns segment,label")
+            for row in reader:
+                label = row["label"]
+                if label not in ("0", "1") or row["segment"] is None:
+                    raise BadRequest(f"{path}, line {reader.line_num}: label must be 0 or 1")
+                rows.append((row["segment"], int(label)))
+    except UnicodeDecodeError:
+        raise BadRequest(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BadRequest(f"{path}: not valid CSV ({exc})") from None
+    return rows

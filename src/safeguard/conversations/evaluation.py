@@ -28,6 +28,7 @@ from safeguard.conversations.training import (
     fit,
     risk_trajectory,
 )
+from safeguard.errors import BadRequest
 
 
 @dataclass
@@ -59,6 +60,8 @@ def fold_of(count: int, folds: int, labels: np.ndarray | None = None) -> np.ndar
 
 def cross_validate(data: Featurised, folds: int = FOLDS) -> CrossValidation:
     """Train on all folds but one, score the one left out, for every fold."""
+    if min(np.bincount(data.labels, minlength=2)) < folds:
+        raise BadRequest(f"{folds}-fold cross-validation needs {folds} segments of each label")
     segment_fold = fold_of(len(data.labels), folds, data.labels)
     predator_fold = fold_of(len(data.predators), folds)
     decoy_fold = fold_of(len(data.officers), folds)

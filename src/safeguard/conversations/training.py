@@ -21,6 +21,7 @@ from safeguard.conversations.corpus import Corpus
 from safeguard.conversations.features import DIMENSIONS, message_counts, text_counts
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.stream import ConversationState
+from safeguard.errors import BadRequest
 
 WINDOW = 30
 PREFIXES = (5, 6, 8, 10, 12, 16, 20, 25, 30)  # first messages a stream is scored on
@@ -75,6 +76,11 @@ class Featurised:
 
 
 def featurise(corpus: Corpus) -> Featurised:
+    """Hashed counts of every segment and conversation; refuses a corpus that cannot train
+    a model (both kinds of segment are needed)."""
+    labels = {label for _, label in corpus.segments}
+    if labels != {0, 1}:
+        raise BadRequest("the data needs labelled segments of both kinds (label 0 and 1)")
     limit = max(STREAM_LIMIT, WINDOW * (LATER_WINDOWS + 1))
     return Featurised(
         segments=[text_counts([text]) for text, _ in corpus.segments],
