@@ -114,7 +114,7 @@ def test_text_is_erased_after_the_retention_period(database_url: str, tmp_path: 
     upgrade(database_url)
     db = Database(database_url)
     model = RiskModel.load(risky_word_model(tmp_path / "model.npz"))
-    keeping = ConversationService(db, model, timedelta(hours=1))
+    keeping = ConversationService(db, model, timedelta(hours=1), erase_every=timedelta(0))
     sent = datetime(2026, 11, 24, tzinfo=UTC)
     keeping.add_message("c", "x", IncomingMessage("a", "first message", sent))
     with db.session() as session:
@@ -122,7 +122,7 @@ def test_text_is_erased_after_the_retention_period(database_url: str, tmp_path: 
         old.received_at = datetime.now(UTC) - timedelta(hours=2)
     keeping.add_message("c", "x", IncomingMessage("a", "second message", sent))
     assert texts(db) == [None, "second message"]
-    ConversationService(db, model, timedelta(0)).add_message(
+    ConversationService(db, model, timedelta(0), erase_every=timedelta(0)).add_message(
         "c", "x", IncomingMessage("a", "third message", sent)
     )
     assert texts(db) == [None, None, None]  # a retention of zero keeps no text at all

@@ -32,11 +32,11 @@ class RiskModel:
     def risk(self, counts: Counter[int]) -> float:
         """Risk (0..1) of a window given its summed feature counts."""
         if not counts:
-            return _sigmoid(self.bias)
+            return sigmoid(self.bias)
         slots = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         values = np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         norm = math.sqrt(float(values @ values))
-        return _sigmoid(float(self.weights[slots].astype(np.float64) @ values) / norm + self.bias)
+        return sigmoid(float(self.weights[slots].astype(np.float64) @ values) / norm + self.bias)
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed .npz (weights stored as float16)."""
@@ -74,7 +74,8 @@ class RiskModel:
             return cls.load(path)
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
+    """The logistic function, without overflow."""
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)

@@ -10,6 +10,7 @@ for ``retention`` and then erased; a retention of zero keeps no text at all.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,10 @@ from safeguard.store.models import (
     utcnow,
 )
 
+# Expired text is erased at most this often per worker, not on every message. The
+# partial index on messages still holding text keeps each pass proportional to them.
+ERASE_EVERY = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class IncomingMessage:
@@ -42,10 +47,18 @@ class IncomingMessage:
 class ConversationService:
     """Scores messages for API clients and keeps the review queue and audit log."""
 
-    def __init__(self, db: Database, model: RiskModel, retention: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        model: RiskModel,
+        retention: timedelta,
+        erase_every: timedelta = ERASE_EVERY,
+    ) -> None:
         self.db = db
         self.model = model
         self.retention = retention
+        self.erase_every = erase_every
+        self._next_erase = 0.0
 
     def add_message(
         self, client: str, conversation_id: str, message: IncomingMessage
@@ -88,7 +101,9 @@ class ConversationService:
             review_id = None
             if assessment.crossed_now:
                 review_id = self._flag(session, client, conversation, assessment.risk, state)
-            self._erase_expired_text(session)
+            if time.monotonic() >= self._next_erase:
+                self._next_erase = time.monotonic() + self.erase_every.total_seconds()
+                self._erase_expired_text(session)
             return _view(conversation_id, conversation, state, self.model) | {
                 "message_index": position,
                 "review_item_id": review_id,

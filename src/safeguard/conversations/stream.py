@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safeguard.conversations.features import message_counts
-from safeguard.conversations.model import RiskModel, _sigmoid
+from safeguard.conversations.model import RiskModel, sigmoid
 from safeguard.conversations.signals import AGE_GAP, is_age_gap
 
 # The age gap is not in the training corpora, so it cannot be learned: it adds this
@@ -99,7 +99,7 @@ class ConversationState:
             z += self.dot / math.sqrt(self.norm_squared)
         if AGE_GAP in self.signals:
             z += AGE_GAP_LOG_ODDS
-        return _sigmoid(z)
+        return sigmoid(z)
 
     def _shift(self, counts: Counter[int], sign: int) -> None:
         weights = self.model.weights

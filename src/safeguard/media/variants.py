@@ -61,23 +61,6 @@ _SQUARE_TOLERANCE = 0.02  # uploads this close to square may be square crops of 
 _SQUARE_CROP_ASPECT = 4.0 / 3.0  # ... whose original is taken to be 4:3, the commonest
 _SMALL_SIDE = 512  # turned views and the picture box come from a copy at most this large
 _MIN_SMALL_SIDE = 16
-VIEW_NAMES = (
-    ORIGINAL,
-    "mirrored",
-    "flipped",
-    "rotated-180",
-    "transposed",
-    "rotated-90",
-    "rotated-270",
-    "anti-transposed",
-    UPSCALED_2X,
-    TRIMMED,
-    PICTURE,
-    *_UNCROPS,
-    UNCROP_SQUARE_WIDE,
-    UNCROP_SQUARE_TALL,
-    *_UNROTATIONS,
-)
 
 
 @dataclass(frozen=True)

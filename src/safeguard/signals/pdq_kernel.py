@@ -202,20 +202,12 @@ def bits_from_dct(coefficients: np.ndarray) -> bytes:
 
 def hash_luma(luma: np.ndarray) -> tuple[bytes, int]:
     """PDQ hash (32 bytes) and quality of a float32 luma plane (overwritten)."""
-    coefficients, quality = coefficients_of_luma(luma)
-    return bits_from_dct(coefficients), quality
-
-
-def coefficients_of_luma(luma: np.ndarray) -> tuple[np.ndarray, int]:
-    """The 16x16 DCT coefficients PDQ thresholds, and the quality, of a luma plane.
-
-    The plane (float32) is overwritten. Planes under 5 pixels a side give zeros, quality 0.
-    """
     rows, cols = luma.shape
     if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
-        return np.zeros((16, 16), dtype=np.float32), 0
+        return bytes(32), 0
     block = downsample_64(luma)
-    return dct_16x16(block, DCT_MATRIX), int(quality_of(block))
+    quality = int(quality_of(block))
+    return bits_from_dct(dct_16x16(block, DCT_MATRIX)), quality
 
 
 def hash_pixels(pixels: np.ndarray) -> tuple[bytes, int]:

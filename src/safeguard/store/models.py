@@ -20,6 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -161,6 +164,13 @@ class ConversationMessage(Base):
     __tablename__ = "conversation_messages"
     __table_args__ = (
         UniqueConstraint("conversation_id", "position", name="uq_messages_conversation_position"),
+        # Only messages that still hold text: the retention pass reads nothing else.
+        Index(
+            "ix_messages_text_held_received_at",
+            "received_at",
+            postgresql_where=sql("text IS NOT NULL"),
+            sqlite_where=sql("text IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -173,7 +183,7 @@ class ConversationMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     signals: Mapped[list[str]] = mapped_column(JSON, default=list)
     risk: Mapped[float] = mapped_column(Float)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReviewItem(Base):
