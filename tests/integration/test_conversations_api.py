@@ -29,7 +29,9 @@ def risky_word_model(path: Path) -> Path:
     weights = np.zeros(DIMENSIONS, dtype=np.float32)
     for slot in message_counts(RISKY_WORD)[0]:
         weights[slot] = 8.0
-    RiskModel(weights, -3.0, 0.8, 3, {"purpose": "tests"}).save(path)
+    RiskModel(weights, np.ones(DIMENSIONS, np.float32), -3.0, 0.8, 3, {"purpose": "tests"}).save(
+        path
+    )
     return path
 
 

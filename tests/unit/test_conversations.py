@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safeguard.conversations.corpus import load_corpus
-from safeguard.conversations.evaluation import cross_validate
+from safeguard.conversations.evaluation import (
+    CrossValidation,
+    choose_threshold,
+    cross_validate,
+    platt_scaling,
+)
 from safeguard.conversations.features import DIMENSIONS, message_counts
-from safeguard.conversations.model import RiskModel
+from safeguard.conversations.model import RiskModel, sigmoid
 from safeguard.conversations.scoring import score_lines
 from safeguard.conversations.signals import SIGNAL_NAMES, detect, is_age_gap
 from safeguard.conversations.stream import ConversationState
@@ -64,20 +70,23 @@ def test_age_gap_needs_an_adult_and_a_child() -> None:
 
 
 def random_model(seed: int, window: int, threshold: float = 0.5) -> RiskModel:
-    weights = np.random.default_rng(seed).normal(0, 1, DIMENSIONS).astype(np.float32)
-    return RiskModel(weights, -0.2, threshold, window)
+    rng = np.random.default_rng(seed)
+    weights = rng.normal(0, 1, DIMENSIONS).astype(np.float32)
+    idf = rng.uniform(1, 8, DIMENSIONS).astype(np.float32)
+    return RiskModel(weights, idf, -0.2, threshold, window)
 
 
 @settings(max_examples=30, deadline=None)
 @given(
     seed=st.integers(0, 1000),
     window=st.integers(1, 6),
+    ramp=st.integers(1, 5),
     messages=st.lists(st.lists(st.sampled_from(WORDS), max_size=6), min_size=1, max_size=15),
 )
 def test_streaming_risk_equals_scoring_the_window_from_scratch(
-    seed: int, window: int, messages: list[list[str]]
+    seed: int, window: int, ramp: int, messages: list[list[str]]
 ) -> None:
-    model = random_model(seed, window)
+    model = replace(random_model(seed, window), ramp=ramp)
     state = ConversationState(model)
     texts = [" ".join(words) for words in messages]
     for i, text in enumerate(texts):
@@ -85,7 +94,17 @@ def test_streaming_risk_equals_scoring_the_window_from_scratch(
         recent: Counter[int] = Counter()
         for earlier in texts[max(0, i + 1 - window) : i + 1]:
             recent.update(message_counts(earlier)[0])
-        assert math.isclose(risk, model.risk(recent), rel_tol=1e-9, abs_tol=1e-12)
+        expected = sigmoid(model.log_odds(recent, messages=i + 1))
+        assert math.isclose(risk, expected, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_the_first_messages_count_in_proportion_until_the_ramp() -> None:
+    model = replace(random_model(5, 30), ramp=4)
+    counts = message_counts("football practice at the park")[0]
+    whole = model.log_odds(counts) - model.bias
+    for messages in range(1, 7):
+        share = min(1.0, messages / 4)
+        assert math.isclose(model.log_odds(counts, messages) - model.bias, share * whole)
 
 
 def test_snapshot_and_restore_continue_identically() -> None:
@@ -109,7 +128,7 @@ def test_first_flag_index_is_where_the_threshold_is_first_crossed() -> None:
     weights = np.zeros(DIMENSIONS, dtype=np.float32)
     for slot in message_counts("pizza")[0]:
         weights[slot] = 10.0
-    model = RiskModel(weights, -3.0, 0.9, 2)
+    model = RiskModel(weights, np.ones(DIMENSIONS, np.float32), -3.0, 0.9, 2)
     state = ConversationState(model)
     outcomes = [state.add(text) for text in ["hello", "game", "pizza", "hello", "hello", "hello"]]
     assert [o.crossed_now for o in outcomes] == [False, False, True, False, False, False]
@@ -122,11 +141,39 @@ def test_model_file_round_trip_and_bad_files(tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     model.save(path)
     loaded = RiskModel.load(path)
-    assert (loaded.threshold, loaded.window) == (0.8, 7)
+    assert (loaded.threshold, loaded.window, loaded.ramp) == (0.8, 7, 1)
     np.testing.assert_allclose(loaded.weights, model.weights, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(loaded.idf, model.idf, rtol=1e-3)
     (tmp_path / "bad.npz").write_bytes(b"not a model")
     with pytest.raises(BadRequest):
         RiskModel.load(tmp_path / "bad.npz")
+
+
+def test_calibration_maps_the_log_odds_linearly() -> None:
+    model = random_model(2, 5)
+    calibrated = model.calibrated(0.5, -1.0, 0.7)
+    counts = message_counts("homework at the park")[0]
+    assert math.isclose(calibrated.log_odds(counts), 0.5 * model.log_odds(counts) - 1.0)
+    assert calibrated.threshold == 0.7
+
+
+def test_platt_scaling_recovers_a_known_calibration() -> None:
+    rng = np.random.default_rng(0)
+    log_odds = rng.normal(0, 3, 20_000)
+    labels = (rng.random(20_000) < 1 / (1 + np.exp(-(0.5 * log_odds - 1.0)))).astype(int)
+    scale, shift = platt_scaling(log_odds, labels)
+    assert abs(scale - 0.5) < 0.05 and abs(shift + 1.0) < 0.1
+
+
+def test_the_threshold_is_the_best_segment_f_half_within_the_false_alarm_budget() -> None:
+    quiet, loud = np.array([0.1, 0.2]), np.array([0.1, 0.95])
+    cv = CrossValidation(
+        segment_risks=np.array([0.9, 0.88, 0.3, 0.85, 0.2]),
+        labels=np.array([1, 1, 1, 0, 0]),
+        segment_streams=[np.array([0.9]), np.array([0.88]), np.array([0.3]), loud, quiet],
+    )
+    assert choose_threshold(cv, budget=0.5) == 0.88  # the highest that misses the 0.85
+    assert choose_threshold(cv, budget=0.0) == 0.99  # every threshold below flags a stream
 
 
 def test_the_shipped_model_records_its_training() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -41,11 +42,11 @@ def train(
     cv = cross_validate(featurised, folds)
     threshold = choose_threshold(cv)
     figures = report(cv, threshold)
-    weights, bias = training.fit(
+    fitted = training.fit(
         training.examples(
             featurised,
             segments=list(range(len(featurised.labels))),
-            streams=list(range(len(featurised.predators))),
+            predators=list(range(len(featurised.predators))),
             decoys=list(range(len(featurised.officers))),
         )
     )
@@ -59,7 +60,7 @@ def train(
         "settings": training.settings(),
         "cross_validated": figures,
     }
-    RiskModel(weights, bias, threshold, training.WINDOW, about).save(output)
+    replace(fitted.calibrated(*cv.calibration, threshold), about=about).save(output)
     emit({"model": str(output), **figures})
 
 

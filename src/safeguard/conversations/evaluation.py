@@ -17,29 +17,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from safeguard.conversations.model import RiskModel
 from safeguard.conversations.training import (
     FALSE_ALARM_BUDGET,
     FOLDS,
-    WINDOW,
     Featurised,
     examples,
     first_crossing,
     fit,
-    risk_trajectory,
+    log_odds_trajectory,
 )
 from safeguard.errors import BadRequest
 
 
 @dataclass
 class CrossValidation:
-    """Out-of-fold scores: segment risks, and the risk after each message of each stream."""
+    """Out-of-fold scores: segment risks, and the risk after each message of each stream,
+    after the calibration fitted on the out-of-fold segment log-odds."""
 
     segment_risks: np.ndarray
     labels: np.ndarray
     segment_streams: list[np.ndarray] = field(default_factory=list)
     predators: list[np.ndarray] = field(default_factory=list)
     decoys: list[np.ndarray] = field(default_factory=list)
+    calibration: tuple[float, float] = (1.0, 0.0)  # log-odds z become scale * z + shift
 
     @property
     def negatives(self) -> list[np.ndarray]:
@@ -59,18 +59,19 @@ def fold_of(count: int, folds: int, labels: np.ndarray | None = None) -> np.ndar
 
 
 def cross_validate(data: Featurised, folds: int = FOLDS) -> CrossValidation:
-    """Train on all folds but one, score the one left out, for every fold."""
+    """Train on all folds but one, score the one left out, for every fold; then calibrate
+    the out-of-fold log-odds on the segments (Platt scaling)."""
     if min(np.bincount(data.labels, minlength=2)) < folds:
         raise BadRequest(f"{folds}-fold cross-validation needs {folds} segments of each label")
     segment_fold = fold_of(len(data.labels), folds, data.labels)
     predator_fold = fold_of(len(data.predators), folds)
     decoy_fold = fold_of(len(data.officers), folds)
-    result = CrossValidation(np.zeros(len(data.labels)), data.labels)
+    segments = np.zeros(len(data.labels))
     predators: dict[int, np.ndarray] = {}
     decoys: dict[int, np.ndarray] = {}
     segment_streams: dict[int, np.ndarray] = {}
     for fold in range(folds):
-        weights, bias = fit(
+        model = fit(
             examples(
                 data,
                 np.flatnonzero(segment_fold != fold).tolist(),
@@ -78,28 +79,51 @@ def cross_validate(data: Featurised, folds: int = FOLDS) -> CrossValidation:
                 np.flatnonzero(decoy_fold != fold).tolist(),
             )
         )
-        model = RiskModel(weights, bias, 0.5, WINDOW)
         for i in np.flatnonzero(segment_fold == fold):
-            result.segment_risks[i] = model.risk(data.segments[i])
-            segment_streams[int(i)] = risk_trajectory(model, data.pieces[i])
+            segments[i] = model.log_odds(data.segments[i])
+            segment_streams[int(i)] = log_odds_trajectory(model, data.pieces[i])
         for i in np.flatnonzero(predator_fold == fold):
-            predators[int(i)] = risk_trajectory(model, data.predators[i])
+            predators[int(i)] = log_odds_trajectory(model, data.predators[i])
         for i in np.flatnonzero(decoy_fold == fold):
-            decoys[int(i)] = risk_trajectory(model, data.officers[i])
-    result.predators = [predators[i] for i in sorted(predators)]
-    result.decoys = [decoys[i] for i in sorted(decoys)]
-    result.segment_streams = [segment_streams[i] for i in range(len(data.labels))]
-    return result
+            decoys[int(i)] = log_odds_trajectory(model, data.officers[i])
+    scale, shift = platt_scaling(segments, data.labels)
+
+    def risks(log_odds: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(scale * log_odds + shift)))
+
+    return CrossValidation(
+        risks(segments),
+        data.labels,
+        [risks(segment_streams[i]) for i in range(len(data.labels))],
+        [risks(predators[i]) for i in sorted(predators)],
+        [risks(decoys[i]) for i in sorted(decoys)],
+        (scale, shift),
+    )
+
+
+def platt_scaling(log_odds: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Scale and shift of the log-odds that make them calibrated probabilities of the
+    labels (a one-feature logistic regression, barely regularised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=1e4).fit(log_odds.reshape(-1, 1), labels)
+    return float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
 
 
 def choose_threshold(cv: CrossValidation, budget: float = FALSE_ALARM_BUDGET) -> float:
-    """The lowest threshold (on a 0.01 grid) at which at most ``budget`` of the negative
-    segments, fed as streams, are ever flagged."""
+    """The threshold (on a 0.01 grid) with the best out-of-fold segment F0.5 among those at
+    which at most ``budget`` of the negative segments, fed as streams, are ever flagged;
+    the highest of equals."""
     peaks = np.array([r.max() if len(r) else 0.0 for r in cv.negatives])
-    for threshold in np.arange(0.05, 1.0, 0.01):
-        if np.mean(peaks >= threshold) <= budget:
-            return round(float(threshold), 2)
-    return 0.99
+    best, chosen = -1.0, 0.99
+    for threshold in np.round(np.arange(0.05, 1.0, 0.01), 2):
+        if np.mean(peaks >= threshold) > budget:
+            continue
+        precision, recall = _precision_recall(cv.segment_risks >= threshold, cv.labels == 1)
+        score = _f_beta(precision, recall, 0.5)
+        if score >= best:
+            best, chosen = score, float(threshold)
+    return chosen
 
 
 def report(cv: CrossValidation, threshold: float) -> dict[str, object]:

@@ -1,11 +1,13 @@
-"""The risk model: a logistic regression over a window's hashed features, and its file."""
+"""The risk model: a logistic regression over a window's TF-IDF weighted hashed features,
+and its file."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,32 +22,74 @@ DEFAULT_MODEL = "default_model.npz"
 
 @dataclass(frozen=True)
 class RiskModel:
-    """Weights over ``DIMENSIONS`` hashed features, the threshold that flags a
-    conversation, the window of recent messages scored, and how it was trained."""
+    """Weights and inverse document frequencies over ``DIMENSIONS`` hashed features, the
+    threshold that flags a conversation, the window of recent messages scored, and how it
+    was trained."""
 
     weights: np.ndarray
+    idf: np.ndarray
     bias: float
     threshold: float
     window: int
     about: dict[str, Any] = field(default_factory=dict)
+    ramp: int = 1  # messages before a conversation's words count in full (see ``combine``)
+
+    def values(self, slots: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The TF-IDF value of each slot's count (1 + ln count, times the slot's IDF)."""
+        values: np.ndarray = self.idf[slots].astype(np.float64) * (1.0 + np.log(counts))
+        return values
+
+    @cached_property
+    def slot_tables(self) -> tuple[list[float], list[float]]:
+        """The weights and IDF as Python lists, for the stream's one-slot-at-a-time reads."""
+        return self.weights.tolist(), self.idf.tolist()
+
+    def log_odds(self, counts: Counter[int], messages: int | None = None) -> float:
+        """The log-odds of a window given its summed feature counts and, in a stream, how
+        many messages the conversation has had (``None``: a whole segment)."""
+        if not counts:
+            return self.bias
+        slots = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = self.values(slots, np.fromiter(counts.values(), np.float64, len(counts)))
+        dot = float(self.weights[slots].astype(np.float64) @ values)
+        return self.combine(dot, float(values @ values), messages)
+
+    def combine(self, dot: float, norm_squared: float, messages: int | None) -> float:
+        """The log-odds from a window's dot product with the weights and squared length.
+
+        The window's evidence counts in proportion to the conversation's messages until
+        there are ``ramp`` of them: the first few messages say little about a
+        conversation, and scaled to unit length they would score like a whole one.
+        """
+        if norm_squared <= 1e-12:
+            return self.bias
+        share = 1.0 if messages is None else min(1.0, messages / self.ramp)
+        return self.bias + share * dot / math.sqrt(norm_squared)
 
     def risk(self, counts: Counter[int]) -> float:
         """Risk (0..1) of a window given its summed feature counts."""
-        if not counts:
-            return sigmoid(self.bias)
-        slots = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        norm = math.sqrt(float(values @ values))
-        return sigmoid(float(self.weights[slots].astype(np.float64) @ values) / norm + self.bias)
+        return sigmoid(self.log_odds(counts))
+
+    def calibrated(self, scale: float, shift: float, threshold: float) -> RiskModel:
+        """This model with its log-odds mapped to ``scale * z + shift``, flagging at
+        ``threshold``."""
+        return replace(
+            self,
+            weights=(self.weights * scale).astype(np.float32),
+            bias=self.bias * scale + shift,
+            threshold=threshold,
+        )
 
     def save(self, path: Path) -> None:
-        """Write the model as a compressed .npz (weights stored as float16)."""
+        """Write the model as a compressed .npz (weights and IDF stored as float16)."""
         np.savez_compressed(
             path,
             weights=self.weights.astype(np.float16),
+            idf=self.idf.astype(np.float16),
             bias=np.float64(self.bias),
             threshold=np.float64(self.threshold),
             window=np.int64(self.window),
+            ramp=np.int64(self.ramp),
             about=np.array(json.dumps(self.about, sort_keys=True)),
         )
 
@@ -55,14 +99,17 @@ class RiskModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 weights = data["weights"].astype(np.float32)
-                if weights.shape != (DIMENSIONS,):
+                idf = data["idf"].astype(np.float32)
+                if weights.shape != (DIMENSIONS,) or idf.shape != (DIMENSIONS,):
                     raise BadRequest(f"{path}: not a model for {DIMENSIONS} features")
                 return cls(
                     weights,
+                    idf,
                     float(data["bias"]),
                     float(data["threshold"]),
                     int(data["window"]),
                     json.loads(str(data["about"])),
+                    int(data["ramp"]),
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise BadRequest(f"cannot read the model {path}: {exc}") from None

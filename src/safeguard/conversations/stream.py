@@ -2,7 +2,7 @@
 
 The state keeps the hashed feature counts of the last ``window`` messages (never their
 text), their sums, and the two running sums the model needs: the dot product of the
-weights with ``log1p`` of the counts, and the squared norm. A message changes only the
+weights with the TF-IDF values of the counts, and their squared norm. A message changes only the
 slots of its own features (and those of the message leaving the window), so an update
 costs time in proportion to the message's length, whatever the conversation's length.
 """
@@ -94,26 +94,35 @@ class ConversationState:
 
     def risk(self) -> float:
         """The current window's risk (0..1)."""
-        z = self.model.bias
-        if self.norm_squared > 1e-9:
-            z += self.dot / math.sqrt(self.norm_squared)
+        return sigmoid(self.log_odds())
+
+    def log_odds(self) -> float:
+        """The current window's log-odds."""
+        z = self.model.combine(self.dot, self.norm_squared, self.count)
         if AGE_GAP in self.signals:
             z += AGE_GAP_LOG_ODDS
-        return sigmoid(z)
+        return z
 
     def _shift(self, counts: Counter[int], sign: int) -> None:
-        weights = self.model.weights
+        """Add (+1) or take away (-1) a message's counts; the TF-IDF value of a slot's
+        count is its IDF times 1 + ln(count), as in ``RiskModel.values``."""
+        weights, idf = self.model.slot_tables
+        totals, log = self.totals, math.log
+        dot = norm_squared = 0.0
         for slot, amount in counts.items():
-            before = self.totals[slot]
+            before = totals.get(slot, 0)
             after = before + sign * amount
-            old, new = math.log1p(before), math.log1p(after)
-            self.dot += float(weights[slot]) * (new - old)
-            self.norm_squared += new * new - old * old
+            old = idf[slot] * (1.0 + log(before)) if before else 0.0
+            new = idf[slot] * (1.0 + log(after)) if after else 0.0
+            dot += weights[slot] * (new - old)
+            norm_squared += new * new - old * old
             if after:
-                self.totals[slot] = after
+                totals[slot] = after
             else:
-                del self.totals[slot]
-        if not self.totals:
+                del totals[slot]
+        self.dot += dot
+        self.norm_squared += norm_squared
+        if not totals:
             self.dot = self.norm_squared = 0.0
 
     def snapshot(self) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""Training examples from the corpora, fitting, and the evaluation figures.
+"""Training examples from the corpora, and fitting.
 
-A model must score whole segments and also windows of a conversation fed message by
-message, including its first few messages. So besides the labelled segments it learns
-from the predators' conversations cut the way the stream will see them: every prefix of
-their first messages, and later windows. Short negatives come from the negative
-segments cut into pieces of a few words (the segments carry no message boundaries).
+The labelled segments hold both sides of a conversation, so besides them the model
+learns from both sides of the Perverted-Justice conversations, cut the way a stream sees
+them: consecutive windows of ``WINDOW`` messages, the offender's and the decoy's apart.
+Both are positives (a decoy plays the child of a grooming conversation; the segments
+labelled predatory contain those lines too). Training on short prefixes as well was
+measured and dropped: it made benign conversations' first messages score high.
 """
 
 from __future__ import annotations
@@ -24,16 +25,13 @@ from safeguard.conversations.stream import ConversationState
 from safeguard.errors import BadRequest
 
 WINDOW = 30
-PREFIXES = (5, 6, 8, 10, 12, 16, 20, 25, 30)  # first messages a stream is scored on
-LATER_WINDOWS = 8  # windows of WINDOW messages after the first, per conversation
-CHUNK_WORDS = 8  # words per pseudo-message when a negative segment is cut up
-NEGATIVE_PIECES = (1, 2, 3, 4, 6, 8, 12, 16, 24)
-REGULARISATION = 0.3  # C of the logistic regression
-SEGMENT_WEIGHT = 5.0  # sample weight of each labelled segment
-PIECE_WEIGHT = 1.0  # sample weight of each piece of a negative segment
-STREAM_WEIGHT = 0.2  # sample weight of each predator window (a segment weighs 1)
-DECOY_WEIGHT = 0.05  # sample weight of each decoy window, a negative
-FALSE_ALARM_BUDGET = 0.005  # share of negative segments, fed as streams, allowed to flag
+CONVERSATION_WINDOWS = 9  # windows of WINDOW messages taken from each side of a conversation
+CHUNK_WORDS = 8  # words per pseudo-message when a segment is fed as a stream
+REGULARISATION = 100.0  # C of the logistic regression
+SEGMENT_WEIGHT = 1.0  # sample weight of each labelled segment
+WINDOW_WEIGHT = 0.3  # sample weight of each window of a Perverted-Justice conversation
+RAMP = 15  # messages before a stream's window counts in full (RiskModel.combine)
+FALSE_ALARM_BUDGET = 0.02  # share of negative segments, fed as streams, allowed to flag
 STREAM_LIMIT = 400  # messages of each conversation fed in evaluation
 FOLDS = 5
 
@@ -42,18 +40,14 @@ def settings() -> dict[str, object]:
     """The training settings, recorded in the model file."""
     return {
         "window": WINDOW,
-        "prefixes": list(PREFIXES),
-        "later_windows": LATER_WINDOWS,
-        "chunk_words": CHUNK_WORDS,
-        "negative_pieces": list(NEGATIVE_PIECES),
+        "conversation_windows": CONVERSATION_WINDOWS,
         "regularisation": REGULARISATION,
         "segment_weight": SEGMENT_WEIGHT,
-        "piece_weight": PIECE_WEIGHT,
-        "stream_weight": STREAM_WEIGHT,
-        "decoy_weight": DECOY_WEIGHT,
+        "window_weight": WINDOW_WEIGHT,
+        "ramp": RAMP,
         "false_alarm_budget": FALSE_ALARM_BUDGET,
-        "features": "CRC-32 hashed words, word pairs, character 3- and 4-grams, signals",
-        "classifier": "logistic regression (scikit-learn liblinear)",
+        "features": "CRC-32 hashed words, character 3- to 5-grams and signals; TF-IDF",
+        "classifier": "logistic regression (scikit-learn lbfgs), Platt-calibrated",
     }
 
 
@@ -81,7 +75,7 @@ def featurise(corpus: Corpus) -> Featurised:
     labels = {label for _, label in corpus.segments}
     if labels != {0, 1}:
         raise BadRequest("the data needs labelled segments of both kinds (label 0 and 1)")
-    limit = max(STREAM_LIMIT, WINDOW * (LATER_WINDOWS + 1))
+    limit = max(STREAM_LIMIT, WINDOW * CONVERSATION_WINDOWS)
     return Featurised(
         segments=[text_counts([text]) for text, _ in corpus.segments],
         labels=np.array([label for _, label in corpus.segments], dtype=np.int64),
@@ -98,33 +92,24 @@ def chunks(segment: str) -> list[str]:
 
 
 def examples(
-    data: Featurised, segments: Sequence[int], streams: Sequence[int], decoys: Sequence[int]
+    data: Featurised, segments: Sequence[int], predators: Sequence[int], decoys: Sequence[int]
 ) -> list[Example]:
-    """Training examples from the chosen segments, predator streams and decoy streams."""
+    """Training examples from the chosen segments and the chosen conversations' sides."""
     found = [Example(data.segments[i], int(data.labels[i]), SEGMENT_WEIGHT) for i in segments]
-    for i in segments:
-        if data.labels[i] == 0:
-            pieces = data.pieces[i]
-            found += [
-                Example(_summed(pieces[:n]), 0, PIECE_WEIGHT)
-                for n in NEGATIVE_PIECES
-                if n < len(pieces)
-            ]
-    for i in streams:
-        found += _stream_examples(data.predators[i], 1, STREAM_WEIGHT)
-    for i in decoys:
-        found += _stream_examples(data.officers[i], 0, DECOY_WEIGHT)
+    for side, chosen in ((data.predators, predators), (data.officers, decoys)):
+        for i in chosen:
+            found += [Example(w, 1, WINDOW_WEIGHT) for w in _windows(side[i])]
     return found
 
 
-def _stream_examples(messages: Sequence[Counter[int]], label: int, weight: float) -> list[Example]:
-    """Prefixes of a stream's first messages and later whole windows."""
-    found = [Example(_summed(messages[:n]), label, weight) for n in PREFIXES if n <= len(messages)]
-    for k in range(1, LATER_WINDOWS + 1):
+def _windows(messages: Sequence[Counter[int]]) -> list[Counter[int]]:
+    """The summed counts of consecutive windows (at least half full) of a conversation."""
+    found = []
+    for k in range(CONVERSATION_WINDOWS):
         window = messages[k * WINDOW : (k + 1) * WINDOW]
         if len(window) < WINDOW // 2:
             break
-        found.append(Example(_summed(window), label, weight))
+        found.append(_summed(window))
     return found
 
 
@@ -135,40 +120,60 @@ def _summed(counts: Sequence[Counter[int]]) -> Counter[int]:
     return total
 
 
-def design_matrix(found: Sequence[Example]) -> sparse.csr_matrix:
-    """Rows of log1p counts scaled to unit length, as the model sees a window."""
+def inverse_document_frequency(found: Sequence[Example]) -> np.ndarray:
+    """Smoothed IDF of each slot over the examples (ln((1 + n) / (1 + df)) + 1), at the
+    float16 precision a model file keeps."""
+    df = np.zeros(DIMENSIONS)
+    for example in found:
+        df[np.fromiter(example.counts.keys(), dtype=np.int64, count=len(example.counts))] += 1
+    idf = np.log((1.0 + len(found)) / (1.0 + df)) + 1.0
+    return idf.astype(np.float16).astype(np.float32)
+
+
+def design_matrix(found: Sequence[Example], idf: np.ndarray) -> sparse.csr_matrix:
+    """Rows of TF-IDF values scaled to unit length, as the model sees a window."""
+    scorer = RiskModel(np.zeros(0, np.float32), idf, 0.0, 0.5, WINDOW)
     rows, cols, values = [], [], []
     for i, example in enumerate(found):
         slots = np.fromiter(example.counts.keys(), dtype=np.int64, count=len(example.counts))
-        logs = np.log1p(np.fromiter(example.counts.values(), dtype=np.float64, count=len(slots)))
-        norm = math.sqrt(float(logs @ logs)) or 1.0
+        counts = np.fromiter(example.counts.values(), dtype=np.float64, count=len(slots))
+        tfidf = scorer.values(slots, counts)
+        norm = math.sqrt(float(tfidf @ tfidf)) or 1.0
         rows.append(np.full(len(slots), i))
         cols.append(slots)
-        values.append(logs / norm)
+        values.append(tfidf / norm)
     return sparse.csr_matrix(
         (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(found), DIMENSIONS),
     )
 
 
-def fit(found: Sequence[Example]) -> tuple[np.ndarray, float]:
-    """Weights and bias of a weighted logistic regression on the examples."""
+def fit(found: Sequence[Example]) -> RiskModel:
+    """A weighted logistic regression on the examples (flagging at 0.5 until calibrated)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=REGULARISATION, solver="liblinear", max_iter=1000, random_state=0)
+    idf = inverse_document_frequency(found)
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
     labels = np.array([e.label for e in found])
-    model.fit(design_matrix(found), labels, sample_weight=np.array([e.weight for e in found]))
-    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+    model.fit(design_matrix(found, idf), labels, sample_weight=np.array([e.weight for e in found]))
+    return RiskModel(
+        model.coef_[0].astype(np.float32),
+        idf,
+        float(model.intercept_[0]),
+        0.5,
+        WINDOW,
+        ramp=RAMP,
+    )
 
 
-def risk_trajectory(model: RiskModel, stream: Sequence[Counter[int]]) -> np.ndarray:
-    """The risk after each message of a stream (hashed messages), fed one by one."""
+def log_odds_trajectory(model: RiskModel, stream: Sequence[Counter[int]]) -> np.ndarray:
+    """The log-odds after each message of a stream (hashed messages), fed one by one."""
     state = ConversationState(model)
-    risks = np.empty(len(stream))
+    found = np.empty(len(stream))
     for i, counts in enumerate(stream):
         state.add_counts(counts, [])
-        risks[i] = state.risk()
-    return risks
+        found[i] = state.log_odds()
+    return found
 
 
 def first_crossing(risks: np.ndarray, threshold: float) -> int | None:
