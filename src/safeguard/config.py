@@ -31,6 +31,20 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _fraction(env: dict[str, str], name: str) -> float | None:
+    """An optional number strictly between 0 and 1."""
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
+    if not 0.0 < value < 1.0:
+        raise ConfigError(f"{name} must be between 0 and 1 (exclusive), got {value}")
+    return value
+
+
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if raw == "":
@@ -62,6 +76,7 @@ class Settings:
     pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
     message_retention_hours: int = 168
     conversation_model: Path | None = None
+    conversation_threshold: float | None = None  # the model's own when None
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -86,6 +101,7 @@ class Settings:
             conversation_model=Path(env["SAFEGUARD_CONVERSATION_MODEL"])
             if env.get("SAFEGUARD_CONVERSATION_MODEL")
             else None,
+            conversation_threshold=_fraction(env, "SAFEGUARD_CONVERSATION_THRESHOLD"),
             auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
             host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
             port=_int(env, "SAFEGUARD_PORT", 8000),

@@ -156,6 +156,8 @@ def test_conversations_score_prints_one_object_per_conversation(cli: Cli, tmp_pa
         assert 0.0 <= record["risk"] <= 1.0 and record["flagged"] is False
         assert record["first_flag_index"] is None
     assert records[0]["signals"] == [{"name": "secrecy", "messages": [2, 3, 4]}]
+    strict = cli.ok("conversations", "score", "--threshold", "0.01", str(source)).splitlines()
+    assert all(json.loads(line)["first_flag_index"] == 0 for line in strict)
     piped = cli.run("conversations", "score", "--format", "jsonl", "-", stdin=source.read_bytes())
     assert piped.returncode == 0 and piped.stdout.splitlines()[0] == json.dumps(
         records[0], separators=(", ", ": ")
@@ -168,6 +170,9 @@ def test_conversations_score_refuses_bad_input_in_one_line(cli: Cli, tmp_path: P
     assert "line 2" in one_line_error(cli.run("conversations", "score", str(bad)))
     assert "cannot read" in one_line_error(
         cli.run("conversations", "score", str(tmp_path / "missing.jsonl"))
+    )
+    assert "--threshold" in one_line_error(
+        cli.run("conversations", "score", "--threshold", "1.5", str(bad))
     )
     model = tmp_path / "model.npz"
     model.write_bytes(b"junk")

@@ -49,6 +49,23 @@ def chat_server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         running.stop()
 
 
+def test_the_threshold_setting_replaces_the_models(database_url: str, tmp_path: Path) -> None:
+    env = environment(
+        tmp_path / "data",
+        database_url,
+        SAFEGUARD_CONVERSATION_MODEL=str(risky_word_model(tmp_path / "model.npz")),
+        SAFEGUARD_CONVERSATION_THRESHOLD="0.01",
+    )
+    running = start_server(env)
+    try:
+        url = "/v1/conversations/chat-1/messages"
+        body = running.client.post(url, json=message("hello, how was school?")).json()
+        assert body["threshold"] == 0.01 and 0.01 < body["risk"] < 0.8  # the model's is 0.8
+        assert body["flagged"] and body["review_item_id"]
+    finally:
+        running.stop()
+
+
 def message(text: str, sender: str = "a", **extra: object) -> dict[str, object]:
     return {"sender_id": sender, "text": text, "sent_at": "2026-11-24T10:00:00Z"} | extra
 

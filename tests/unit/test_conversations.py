@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safeguard.config import ConfigError, Settings
 from safeguard.conversations.corpus import load_corpus
 from safeguard.conversations.evaluation import (
     CrossValidation,
@@ -174,6 +175,19 @@ def test_the_threshold_is_the_best_segment_f_half_within_the_false_alarm_budget(
     )
     assert choose_threshold(cv, budget=0.5) == 0.88  # the highest that misses the 0.85
     assert choose_threshold(cv, budget=0.0) == 0.99  # every threshold below flags a stream
+
+
+def test_a_chosen_threshold_replaces_the_models(tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    random_model(4, 3, 0.8).save(path)
+    assert RiskModel.chosen(path).threshold == 0.8
+    assert RiskModel.chosen(path, 0.3).threshold == 0.3
+    assert RiskModel.chosen(None).threshold == RiskModel.default().threshold
+    settings = Settings.from_env({"SAFEGUARD_CONVERSATION_THRESHOLD": "0.7"})
+    assert settings.conversation_threshold == 0.7
+    for bad in ("high", "0", "1.2"):
+        with pytest.raises(ConfigError, match="SAFEGUARD_CONVERSATION_THRESHOLD"):
+            Settings.from_env({"SAFEGUARD_CONVERSATION_THRESHOLD": bad})
 
 
 def test_the_shipped_model_records_its_training() -> None:

@@ -38,11 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         with db.session() as session:
             screener.matcher.sync(session)
-        model = (
-            RiskModel.load(settings.conversation_model)
-            if settings.conversation_model
-            else RiskModel.default()
-        )
+        model = RiskModel.chosen(settings.conversation_model, settings.conversation_threshold)
         retention = timedelta(hours=settings.message_retention_hours)
         app.state.safeguard = AppState(
             settings,

@@ -27,6 +27,12 @@ DataOption = Annotated[
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="A model file; the shipped model by default.")
 ]
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold", min=0.0, max=1.0, help="Flag at this risk instead of the model's threshold."
+    ),
+]
 FoldsOption = Annotated[int, typer.Option("--folds", help="Cross-validation folds.", min=2)]
 
 
@@ -66,10 +72,13 @@ def train(
 
 @app.command("evaluate")
 def evaluate(
-    data: DataOption, model: ModelOption = None, folds: FoldsOption = training.FOLDS
+    data: DataOption,
+    model: ModelOption = None,
+    threshold: ThresholdOption = None,
+    folds: FoldsOption = training.FOLDS,
 ) -> None:
     """Cross-validated figures of the training method, at the model's threshold."""
-    threshold = _model(model).threshold
+    threshold = RiskModel.chosen(model, threshold).threshold
     emit(report(cross_validate(training.featurise(load_corpus(data)), folds), threshold))
 
 
@@ -78,9 +87,10 @@ def score(
     path: Annotated[Path, typer.Argument(help="JSON lines: conversation_id and messages.")],
     output_format: FormatOption = OutputFormat.JSONL,
     model: ModelOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Feed each conversation message by message; print its risk, flag and signals."""
-    scorer = _model(model)
+    scorer = RiskModel.chosen(model, threshold)
     try:
         with sys.stdin if str(path) == "-" else path.open(encoding="utf-8") as handle:
             for result in score_lines(scorer, handle):
@@ -89,7 +99,3 @@ def score(
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise BadRequest(f"{path}: not UTF-8 text") from None
-
-
-def _model(path: Path | None) -> RiskModel:
-    return RiskModel.default() if path is None else RiskModel.load(path)

@@ -115,6 +115,13 @@ class RiskModel:
             raise BadRequest(f"cannot read the model {path}: {exc}") from None
 
     @classmethod
+    def chosen(cls, path: Path | None, threshold: float | None = None) -> RiskModel:
+        """The model at ``path`` (the shipped one when None), flagging at ``threshold``
+        instead of its own when one is given."""
+        model = cls.default() if path is None else cls.load(path)
+        return model if threshold is None else replace(model, threshold=threshold)
+
+    @classmethod
     def default(cls) -> RiskModel:
         """The model shipped in the package (see docs/conversations.md for its training)."""
         with resources.as_file(resources.files(__package__) / DEFAULT_MODEL) as path:
