@@ -148,6 +148,9 @@ def test_model_file_round_trip_and_bad_files(tmp_path: Path) -> None:
     (tmp_path / "bad.npz").write_bytes(b"not a model")
     with pytest.raises(BadRequest):
         RiskModel.load(tmp_path / "bad.npz")
+    replace(model, ramp=0).save(tmp_path / "no-ramp.npz")
+    with pytest.raises(BadRequest, match="at least 1"):
+        RiskModel.load(tmp_path / "no-ramp.npz")
 
 
 def test_calibration_maps_the_log_odds_linearly() -> None:

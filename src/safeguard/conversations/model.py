@@ -100,16 +100,19 @@ class RiskModel:
             with np.load(path, allow_pickle=False) as data:
                 weights = data["weights"].astype(np.float32)
                 idf = data["idf"].astype(np.float32)
+                window, ramp = int(data["window"]), int(data["ramp"])
                 if weights.shape != (DIMENSIONS,) or idf.shape != (DIMENSIONS,):
                     raise BadRequest(f"{path}: not a model for {DIMENSIONS} features")
+                if window < 1 or ramp < 1:
+                    raise BadRequest(f"{path}: the window and the ramp must be at least 1")
                 return cls(
                     weights,
                     idf,
                     float(data["bias"]),
                     float(data["threshold"]),
-                    int(data["window"]),
+                    window,
                     json.loads(str(data["about"])),
-                    int(data["ramp"]),
+                    ramp,
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise BadRequest(f"cannot read the model {path}: {exc}") from None
