@@ -5,7 +5,7 @@ fixed-size weight vector, the vocabulary is never stored, and new words need no 
 Character n-grams are taken inside each space-separated token padded with a space, so
 spellings, emoticons and punctuation count as well as words. A window of messages is
 the sum of its messages' counts; the model weighs each slot's count by TF-IDF
-(``RiskModel.values``) and scales the window to unit length, so long and short windows
+(``model.tfidf``) and scales the window to unit length, so long and short windows
 compare.
 """
 

@@ -34,11 +34,6 @@ class RiskModel:
     about: dict[str, Any] = field(default_factory=dict)
     ramp: int = 1  # messages before a conversation's words count in full (see ``combine``)
 
-    def values(self, slots: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """The TF-IDF value of each slot's count (1 + ln count, times the slot's IDF)."""
-        values: np.ndarray = self.idf[slots].astype(np.float64) * (1.0 + np.log(counts))
-        return values
-
     @cached_property
     def slot_tables(self) -> tuple[list[float], list[float]]:
         """The weights and IDF as Python lists, for the stream's one-slot-at-a-time reads."""
@@ -50,7 +45,7 @@ class RiskModel:
         if not counts:
             return self.bias
         slots = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = self.values(slots, np.fromiter(counts.values(), np.float64, len(counts)))
+        values = tfidf(self.idf, slots, np.fromiter(counts.values(), np.float64, len(counts)))
         dot = float(self.weights[slots].astype(np.float64) @ values)
         return self.combine(dot, float(values @ values), messages)
 
@@ -129,6 +124,12 @@ class RiskModel:
         """The model shipped in the package (see docs/conversations.md for its training)."""
         with resources.as_file(resources.files(__package__) / DEFAULT_MODEL) as path:
             return cls.load(path)
+
+
+def tfidf(idf: np.ndarray, slots: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The TF-IDF value of each slot's count: 1 + ln count, times the slot's IDF."""
+    values: np.ndarray = idf[slots].astype(np.float64) * (1.0 + np.log(counts))
+    return values
 
 
 def sigmoid(z: float) -> float:

@@ -105,7 +105,7 @@ class ConversationState:
 
     def _shift(self, counts: Counter[int], sign: int) -> None:
         """Add (+1) or take away (-1) a message's counts; the TF-IDF value of a slot's
-        count is its IDF times 1 + ln(count), as in ``RiskModel.values``."""
+        count is its IDF times 1 + ln(count), as in ``model.tfidf``."""
         weights, idf = self.model.slot_tables
         totals, log = self.totals, math.log
         dot = norm_squared = 0.0

@@ -20,7 +20,7 @@ from scipy import sparse
 
 from safeguard.conversations.corpus import Corpus
 from safeguard.conversations.features import DIMENSIONS, message_counts, text_counts
-from safeguard.conversations.model import RiskModel
+from safeguard.conversations.model import RiskModel, tfidf
 from safeguard.conversations.stream import ConversationState
 from safeguard.errors import BadRequest
 
@@ -132,16 +132,15 @@ def inverse_document_frequency(found: Sequence[Example]) -> np.ndarray:
 
 def design_matrix(found: Sequence[Example], idf: np.ndarray) -> sparse.csr_matrix:
     """Rows of TF-IDF values scaled to unit length, as the model sees a window."""
-    scorer = RiskModel(np.zeros(0, np.float32), idf, 0.0, 0.5, WINDOW)
     rows, cols, values = [], [], []
     for i, example in enumerate(found):
         slots = np.fromiter(example.counts.keys(), dtype=np.int64, count=len(example.counts))
         counts = np.fromiter(example.counts.values(), dtype=np.float64, count=len(slots))
-        tfidf = scorer.values(slots, counts)
-        norm = math.sqrt(float(tfidf @ tfidf)) or 1.0
+        weighted = tfidf(idf, slots, counts)
+        norm = math.sqrt(float(weighted @ weighted)) or 1.0
         rows.append(np.full(len(slots), i))
         cols.append(slots)
-        values.append(tfidf / norm)
+        values.append(weighted / norm)
     return sparse.csr_matrix(
         (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(found), DIMENSIONS),
