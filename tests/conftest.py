@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +46,28 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def strip_png(width: int, height: int) -> bytes:
+    """A grey PNG of one colour, compressed a slice of rows at a time, never decoded: even
+    1 x 49,000,000 pixels take about 95 KB."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    row = b"\x00" + b"\x80" * width  # filter type 0, then mid-grey pixels
+    rows_per_slice = max(1, 1_000_000 // len(row))
+    deflate = zlib.compressobj(9)
+    slices = [
+        deflate.compress(row * min(rows_per_slice, height - done))
+        for done in range(0, height, rows_per_slice)
+    ]
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    idat = b"".join(slices) + deflate.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
 def synthetic_photo(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
     """A smooth random image with photo-like structure (blurred noise plus shapes)."""
     rng = np.random.default_rng(seed)
@@ -52,7 +76,8 @@ def synthetic_photo(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Imag
     return image
 
 
-def _postgres_database() -> Iterator[str]:
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (skips without a server)."""
     if POSTGRES_URL is None:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL tests: set SAFEGUARD_TEST_POSTGRES_URL")
@@ -77,6 +102,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         upgrade(url)
         yield url
     else:
-        for url in _postgres_database():
+        for url in postgres_database():
             upgrade(url)
             yield url

@@ -10,6 +10,8 @@ from safeguard.errors import BadRequest
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+DEFAULT_MAX_IMAGE_SIDE = 32_768  # a long vertical comic or a panorama, not a 1-pixel sliver
+DEFAULT_MAX_IMAGE_ASPECT_RATIO = 100  # long side over short side
 DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
 
 
@@ -72,6 +74,8 @@ class Settings:
     database_url: str
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
+    max_image_aspect_ratio: int = DEFAULT_MAX_IMAGE_ASPECT_RATIO
     pdq_min_quality: int = 50
     pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
     message_retention_hours: int = 168
@@ -93,6 +97,10 @@ class Settings:
             database_url=normalise_database_url(url),
             max_upload_bytes=_int(env, "SAFEGUARD_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             max_image_pixels=_int(env, "SAFEGUARD_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
+            max_image_side=_int(env, "SAFEGUARD_MAX_IMAGE_SIDE", DEFAULT_MAX_IMAGE_SIDE),
+            max_image_aspect_ratio=_int(
+                env, "SAFEGUARD_MAX_IMAGE_ASPECT_RATIO", DEFAULT_MAX_IMAGE_ASPECT_RATIO
+            ),
             pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50, minimum=0),
             pdq_view_allowance=_int(
                 env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0

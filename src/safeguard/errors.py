@@ -52,6 +52,11 @@ class InvalidList(BadRequest):
     status = 422
 
 
+class InvalidMultipart(BadRequest):
+    slug = "invalid-multipart"
+    title = "Invalid multipart body"
+
+
 class ContentTooLarge(SafeguardError):
     slug = "content-too-large"
     title = "Content too large"
@@ -60,7 +65,7 @@ class ContentTooLarge(SafeguardError):
 
 class ImageTooLarge(SafeguardError):
     slug = "image-too-large"
-    title = "Image has too many pixels"
+    title = "Image too large"
     status = 413
 
 
@@ -92,3 +97,9 @@ class Unauthorized(SafeguardError):
     slug = "unauthorized"
     title = "Missing or invalid API key"
     status = 401
+
+
+class DatabaseUnavailable(SafeguardError):
+    slug = "database-unavailable"
+    title = "Database unavailable"
+    status = 503

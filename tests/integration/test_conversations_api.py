@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from safeguard.conversations.features import DIMENSIONS, message_counts
 from safeguard.conversations.model import RiskModel
+from safeguard.conversations.retention import erase_expired_text
 from safeguard.conversations.service import ConversationService, IncomingMessage
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
@@ -133,18 +134,21 @@ def test_text_is_erased_after_the_retention_period(database_url: str, tmp_path: 
     upgrade(database_url)
     db = Database(database_url)
     model = RiskModel.load(risky_word_model(tmp_path / "model.npz"))
-    keeping = ConversationService(db, model, timedelta(hours=1), erase_every=timedelta(0))
+    keeping = ConversationService(db, model, timedelta(hours=1))
     sent = datetime(2026, 11, 24, tzinfo=UTC)
     keeping.add_message("c", "x", IncomingMessage("a", "first message", sent))
     with db.session() as session:
         old = session.scalars(select(ConversationMessage)).one()
         old.received_at = datetime.now(UTC) - timedelta(hours=2)
     keeping.add_message("c", "x", IncomingMessage("a", "second message", sent))
+    assert erase_expired_text(db, timedelta(hours=1)) == 1
     assert texts(db) == [None, "second message"]
-    ConversationService(db, model, timedelta(0), erase_every=timedelta(0)).add_message(
+    ConversationService(db, model, timedelta(0)).add_message(
         "c", "x", IncomingMessage("a", "third message", sent)
     )
-    assert texts(db) == [None, None, None]  # a retention of zero keeps no text at all
+    assert texts(db) == [None, "second message", None]  # a retention of zero stores none
+    assert erase_expired_text(db, timedelta(0)) == 1
+    assert texts(db) == [None, None, None]
     with db.session() as session:
         assert session.scalars(select(ReviewItem)).all() == []
     db.dispose()

@@ -7,9 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from safeguard.media.variants import query_views
 from safeguard.screening.signals import pdq_views
 from safeguard.signals.pdq_kernel import bits_from_dct, hash_luma
-from safeguard.signals.pdq_views import Axis, aligned_coefficients, blurred, turned_coefficients
+from safeguard.signals.pdq_views import (
+    GRID,
+    Axis,
+    aligned_coefficients,
+    axis_weights,
+    blurred,
+    turned_coefficients,
+)
 from tests.conftest import synthetic_photo
 
 
@@ -122,3 +130,26 @@ def test_a_turned_view_undoes_a_small_rotation() -> None:
 def test_a_zero_turn_is_the_plain_hash() -> None:
     luma = plane(8, (333, 250))
     assert bits_from_dct(turned_coefficients(blurred(luma), 0.0)[0]) == exact(luma)[0]
+
+
+def test_view_weights_hold_about_one_value_per_plane_pixel() -> None:
+    """A dense (64, side) matrix per axis made a 1 x 1,000,000 sliver cost a gigabyte."""
+    views = query_views(np.zeros((1, 40_000), dtype=np.float32)).aligned
+    axes = {axis for view in views for axis in (view.rows, view.cols)}
+    axes.add(Axis(40_000, 80_000, 0.0, 0.5))  # the upscaled-2x view's, on a long side
+    assert max(axis.size for axis in axes) == 40_000
+    for axis in axes:
+        values, offsets, lo = axis_weights(axis)
+        assert values.size <= axis.size + 2 * GRID, axis
+        assert offsets.size == GRID + 1 and lo.size == GRID
+
+
+def test_banded_weights_keep_the_hashes_of_a_long_plane() -> None:
+    """Hashes computed with the dense weights before they were banded, bit for bit."""
+    views = dict(pdq_views(plane(21, (300, 9000))))
+    expected = {
+        "original": "81ef37e0697cb712616d48ec1683481ffe1095b391a3bcab7e581c4d4f98d195",
+        "rotated-90": "aca478de2dc907a878cb078b07dfad369326b959b925649ef84bf850c625de20",
+        "uncrop-centre-10": "b68b50e8697f2757697f70e8b4cbda0c16b0d931912394ab96188c45c5dabd95",
+    }
+    assert {name: views[name].hex for name in expected} == expected

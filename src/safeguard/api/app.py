@@ -16,6 +16,7 @@ from safeguard.api.routers import banks, conversations, health, metrics, review,
 from safeguard.api.state import AppState
 from safeguard.config import Settings
 from safeguard.conversations.model import RiskModel
+from safeguard.conversations.retention import ExpiredTextEraser
 from safeguard.conversations.service import ConversationService
 from safeguard.screening.service import Screener
 from safeguard.store.db import Database
@@ -36,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         screener = Screener(
             db, settings.pdq_min_quality, pdq_view_allowance=settings.pdq_view_allowance
         )
-        with db.session() as session:
-            screener.matcher.sync(session)
+        screener.matcher.sync(db)
         model = RiskModel.chosen(settings.conversation_model, settings.conversation_threshold)
         retention = timedelta(hours=settings.message_retention_hours)
         app.state.safeguard = AppState(
@@ -47,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Metrics(screener.matcher.size),
             ConversationService(db, model, retention),
         )
+        eraser = ExpiredTextEraser(db, retention)
+        eraser.start()
         yield
+        eraser.stop()
         db.dispose()
 
     app = FastAPI(

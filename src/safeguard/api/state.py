@@ -26,7 +26,7 @@ class AppState:
 
     @property
     def limits(self) -> DecodeLimits:
-        return DecodeLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels)
+        return DecodeLimits.from_settings(self.settings)
 
 
 def app_state(request: Request) -> AppState:
@@ -40,5 +40,5 @@ def require_client(request: Request) -> str:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    with app_state(request).db.session() as session:
+    with app_state(request).db.read_session() as session:
         return authenticate(session, key.strip())

@@ -1,16 +1,19 @@
 """The CSV hash-list format: ``signal_type,signal_value[,external_id,labels]``.
 
 A header row naming those columns is optional. Labels are separated by ``;`` inside
-their field. Parsing is all-or-nothing: the first bad row raises InvalidList naming its
-line, and nothing is returned.
+their field. Lists are read as streams, row by row: the first bad row raises InvalidList
+naming its line. Lists arriving over a pipe or a socket are spooled to a temporary file
+first, so that they can be read twice: checked whole, then imported.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
 
 from safeguard.banks.models import NewEntry
 from safeguard.errors import InvalidList, SafeguardError
@@ -18,13 +21,38 @@ from safeguard.errors import InvalidList, SafeguardError
 HEADER = ("signal_type", "signal_value", "external_id", "labels")
 LABEL_SEPARATOR = ";"
 MAX_FIELD = 4096
+# A spooled list stays in memory up to this size, then moves to a temporary file.
+SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
+# Bytes that are not UTF-8 decode to these lone surrogates (errors="surrogateescape").
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+ExportRow = tuple[str, str, str | None, Sequence[str]]
+"""(signal_type, value, external_id, labels) of one exported entry."""
 
 
-def parse_csv(stream: TextIO) -> list[NewEntry]:
-    """Parse a whole list; raise InvalidList for the first bad row."""
+def spool_file() -> tempfile.SpooledTemporaryFile[bytes]:
+    """An empty temporary file for a list being received."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
+
+
+def read_csv(source: IO[bytes]) -> Iterator[NewEntry]:
+    """The entries of a UTF-8 list (a leading BOM is allowed), read from ``source``.
+
+    Entries come one by one; a bad row raises InvalidList after the rows before it have
+    been yielded, so an all-or-nothing import reads the list through once first.
+    ``source`` is left open.
+    """
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    try:
+        yield from parse_csv(_utf8_lines(text))
+    finally:
+        text.detach()
+
+
+def parse_csv(lines: Iterable[str]) -> Iterator[NewEntry]:
+    """The entries of a list given as lines of text; InvalidList for the first bad row."""
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(stream)
-    entries: list[NewEntry] = []
+    reader = csv.reader(lines)
     try:
         for row in reader:
             line = reader.line_num
@@ -32,19 +60,33 @@ def parse_csv(stream: TextIO) -> list[NewEntry]:
                 continue
             if line == 1 and [c.strip().lower() for c in row] == list(HEADER[: len(row)]):
                 continue
-            entries.append(_parse_row(row, line))
+            yield _parse_row(row, line)
     except csv.Error as exc:
         raise InvalidList(f"line {reader.line_num}: {exc}") from None
-    return entries
 
 
-def parse_csv_bytes(data: bytes) -> list[NewEntry]:
-    """Parse UTF-8 (optionally with a BOM) CSV bytes."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidList(f"the list is not UTF-8 text (byte {exc.start})") from None
-    return parse_csv(io.StringIO(text, newline=""))
+def export_csv(pages: Iterable[Sequence[ExportRow]]) -> Iterator[str]:
+    """CSV text: the header, then one piece of text per page of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    yield buffer.getvalue()
+    for page in pages:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(
+            [kind, value, external_id or "", LABEL_SEPARATOR.join(labels)]
+            for kind, value, external_id, labels in page
+        )
+        yield buffer.getvalue()
+
+
+def _utf8_lines(text: Iterable[str]) -> Iterator[str]:
+    """The lines of ``text``; InvalidList naming the first line that was not UTF-8."""
+    for number, line in enumerate(text, start=1):
+        if _UNDECODABLE.search(line):
+            raise InvalidList(f"line {number}: the list is not UTF-8 text")
+        yield line
 
 
 def _parse_row(row: list[str], line: int) -> NewEntry:
@@ -64,16 +106,3 @@ def _parse_row(row: list[str], line: int) -> NewEntry:
         )
     except SafeguardError as exc:
         raise InvalidList(f"line {line}: {exc.detail}") from None
-
-
-def export_rows(rows: Iterable[tuple[str, str, str | None, Iterable[str]]]) -> Iterator[str]:
-    """CSV text, header first, one line per (signal_type, value, external_id, labels)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    yield buffer.getvalue()
-    for kind, value, external_id, labels in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([kind, value, external_id or "", LABEL_SEPARATOR.join(labels)])
-        yield buffer.getvalue()

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from safeguard.api.validation import check_text
 from safeguard.errors import InvalidName, InvalidSignal
-from safeguard.signals import signal_type
-from safeguard.signals.pdq import DEFAULT_THRESHOLD
+from safeguard.signals import PDQ, signal_type
+from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD, check_plausible
 
-MAX_PDQ_THRESHOLD = 128
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 MAX_LABELS = 32
 MAX_TEXT = 256
@@ -40,9 +40,26 @@ def validate_bank_name(name: str) -> str:
 
 
 def validate_pdq_threshold(value: int) -> int:
-    if not 0 <= value <= MAX_PDQ_THRESHOLD:
-        raise InvalidSignal(f"pdq threshold must be between 0 and {MAX_PDQ_THRESHOLD}, got {value}")
+    """``value`` if it is a safe PDQ threshold: 0 to ``MAX_THRESHOLD`` bits."""
+    if not 0 <= value <= MAX_THRESHOLD:
+        raise InvalidSignal(
+            f"pdq threshold must be between 0 and {MAX_THRESHOLD} (the safe maximum), got {value}"
+        )
     return value
+
+
+def validate_pdq_quality(signal_type: str, quality: int | None, minimum: int) -> None:
+    """Refuse a quality given with a value of another signal type than PDQ, or one below
+    ``minimum`` (hashes of such images take no part in matching)."""
+    if quality is None:
+        return
+    if signal_type != PDQ.name:
+        raise InvalidSignal(f"quality applies to pdq values only, not to {signal_type}")
+    if quality < minimum:
+        raise InvalidSignal(
+            f"pdq quality {quality} is below the minimum of {minimum}: "
+            "the hash is too unreliable to match on"
+        )
 
 
 @dataclass(frozen=True)
@@ -72,12 +89,23 @@ class NewEntry:
     def __post_init__(self) -> None:
         kind = signal_type(self.signal_type)
         object.__setattr__(self, "signal_type", kind.name)
-        object.__setattr__(self, "value", kind.normalise(self.value))
+        value = kind.normalise(self.value)
+        object.__setattr__(self, "value", check_plausible(value) if kind is PDQ else value)
         labels = tuple(label.strip() for label in self.labels if label.strip())
-        if len(labels) > MAX_LABELS or any(len(label) > MAX_TEXT for label in labels):
+        if len(labels) > MAX_LABELS:
             raise InvalidSignal(f"at most {MAX_LABELS} labels of at most {MAX_TEXT} characters")
         object.__setattr__(self, "labels", labels)
-        for name in ("external_id", "source"):
-            text = getattr(self, name)
-            if text is not None and len(text) > MAX_TEXT:
-                raise InvalidSignal(f"{name} is longer than {MAX_TEXT} characters")
+        texts = [("external_id", self.external_id), ("source", self.source)]
+        for name, text in [*texts, *(("label", label) for label in labels)]:
+            if text is not None:
+                _check_text(name, text)
+
+
+def _check_text(name: str, text: str) -> None:
+    """Refuse text longer than ``MAX_TEXT`` or holding NUL characters."""
+    if len(text) > MAX_TEXT:
+        raise InvalidSignal(f"{name} is longer than {MAX_TEXT} characters")
+    try:
+        check_text(text)
+    except ValueError as exc:
+        raise InvalidSignal(f"{name} {exc}") from None

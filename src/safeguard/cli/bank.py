@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import io
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
+from safeguard.api.validation import MAX_INT64
 from safeguard.banks import service
-from safeguard.banks.csv_format import export_rows, parse_csv, parse_csv_bytes
+from safeguard.banks.csv_format import spool_file
 from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry
 from safeguard.cli import context
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import emit, progress, warn
 from safeguard.errors import BadRequest
 from safeguard.signals import MD5, PDQ, SHA256
-from safeguard.signals.pdq import DEFAULT_THRESHOLD
+from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
 
 app = typer.Typer(help="Create, fill and inspect banks of known hashes.", no_args_is_help=True)
+EntryId = Annotated[int, typer.Argument(min=1, max=MAX_INT64, help="The entry's id.")]
 
 
 @app.command("create")
@@ -30,7 +34,8 @@ def create(
         BankKind, typer.Option(help="safelist: matches cancel others.")
     ] = BankKind.LIST,
     pdq_threshold: Annotated[
-        int, typer.Option(help="Largest PDQ distance that matches.", min=0, max=128)
+        int,
+        typer.Option(help="Largest PDQ distance that matches.", min=0, max=MAX_THRESHOLD),
     ] = DEFAULT_THRESHOLD,
 ) -> None:
     """Create a bank."""
@@ -49,7 +54,7 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="Image files or directories.")],
 ) -> None:
     """Hash files (MD5, SHA-256, PDQ) into a bank."""
-    with context.database().session() as session:
+    with context.database().read_session() as session:
         service.get_bank(session, name)
     min_quality = context.settings().pdq_min_quality
     entries: list[NewEntry] = []
@@ -79,33 +84,27 @@ def import_list(
     name: str,
     file: Annotated[Path, typer.Argument(help="CSV list, or - for standard input.")],
 ) -> None:
-    """Import a CSV list: signal_type,signal_value[,external_id,labels]. All or nothing."""
-    if str(file) == "-":
-        entries = parse_csv(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline=""))
-    else:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise BadRequest(f"cannot read {file}: {exc.strerror}") from None
-        entries = parse_csv_bytes(data)
-    with context.database().session() as session:
-        result = service.add_entries(session, service.get_bank(session, name), entries)
-    print(f"imported {len(result.added_ids)} entries ({result.already_present} already present)")
+    """Import a CSV list: signal_type,signal_value[,external_id,labels].
+
+    A bad row imports nothing; a good list is added in batches, and importing it again
+    after a failure adds the rest.
+    """
+    with _seekable_list(file) as source:
+        result = service.import_list(context.database(), name, source)
+    print(f"imported {result.added} entries ({result.already_present} already present)")
 
 
 @app.command("export")
 def export(name: str) -> None:
     """Write a bank's enabled entries as CSV to standard output."""
-    with context.database().session() as session:
-        bank = service.get_bank(session, name)
-        for line in export_rows(service.iter_export_rows(session, bank)):
-            sys.stdout.write(line)
+    for text in service.export_list(context.database(), name):
+        sys.stdout.write(text)
 
 
 @app.command("list")
 def list_banks() -> None:
     """One JSON object per bank."""
-    with context.database().session() as session:
+    with context.database().read_session() as session:
         for summary in service.list_banks(session):
             bank = summary.bank
             emit(
@@ -128,9 +127,25 @@ def delete(
     """Delete a bank and all its entries."""
     if not yes:
         raise BadRequest("deleting a bank removes all its entries; add --yes to confirm")
-    with context.database().session() as session:
-        service.delete_bank(session, name)
+    service.delete_bank(context.database(), name)
     print(f"deleted bank {name}")
+
+
+@contextmanager
+def _seekable_list(file: Path) -> Iterator[IO[bytes]]:
+    """The list in ``file`` (- for standard input); one from a pipe is spooled first, as
+    an import reads the list twice."""
+    with ExitStack() as stack:
+        try:
+            source = sys.stdin.buffer if str(file) == "-" else stack.enter_context(file.open("rb"))
+        except OSError as exc:
+            raise BadRequest(f"cannot read {file}: {exc.strerror}") from None
+        if not source.seekable():
+            spool = stack.enter_context(spool_file())
+            shutil.copyfileobj(source, spool)
+            spool.seek(0)
+            source = spool
+        yield source
 
 
 def _set_enabled(name: str, entry_id: int, enabled: bool) -> None:
@@ -141,12 +156,12 @@ def _set_enabled(name: str, entry_id: int, enabled: bool) -> None:
 
 
 @app.command("disable")
-def disable(name: str, entry_id: int) -> None:
+def disable(name: str, entry_id: EntryId) -> None:
     """Stop one entry from matching (it stays in the bank)."""
     _set_enabled(name, entry_id, False)
 
 
 @app.command("enable")
-def enable(name: str, entry_id: int) -> None:
+def enable(name: str, entry_id: EntryId) -> None:
     """Let a disabled entry match again."""
     _set_enabled(name, entry_id, True)

@@ -16,7 +16,7 @@ def settings() -> Settings:
 
 
 def limits() -> DecodeLimits:
-    return DecodeLimits(settings().max_upload_bytes, settings().max_image_pixels)
+    return DecodeLimits.from_settings(settings())
 
 
 @cache

@@ -1,20 +1,23 @@
-"""``safeguard conversations ...``: train, evaluate and run the grooming-risk model."""
+"""``safeguard conversations ...``: train, evaluate and run the grooming-risk model; erase
+expired message text."""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from safeguard.cli import context
 from safeguard.cli.output import FormatOption, OutputFormat, emit
 from safeguard.conversations import training
 from safeguard.conversations.corpus import load_corpus
 from safeguard.conversations.evaluation import choose_threshold, cross_validate, report
 from safeguard.conversations.model import RiskModel
+from safeguard.conversations.retention import erase_expired_text
 from safeguard.conversations.scoring import score_lines
 from safeguard.errors import BadRequest
 
@@ -99,3 +102,12 @@ def score(
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise BadRequest(f"{path}: not UTF-8 text") from None
+
+
+@app.command("erase-expired")
+def erase_expired() -> None:
+    """Erase the text of messages older than SAFEGUARD_MESSAGE_RETENTION_HOURS (the API
+    does so every minute; this is for running it from cron)."""
+    retention = timedelta(hours=context.settings().message_retention_hours)
+    erased = erase_expired_text(context.database(), retention)
+    print(f"erased the text of {erased} expired messages")

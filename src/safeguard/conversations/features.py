@@ -7,6 +7,13 @@ spellings, emoticons and punctuation count as well as words. A window of message
 the sum of its messages' counts; the model weighs each slot's count by TF-IDF
 (``model.tfidf``) and scales the window to unit length, so long and short windows
 compare.
+
+A message in a stream is scored on its first ``MAX_SCORED_CHARS`` characters (its
+signals on all of it), which bounds what one message costs and adds to a conversation's
+stored state: at most 3.5 slots a character (a token of L characters has at most 3L
+character n-grams and (L + 1) / 2 words), so at most 3,510 distinct slots with the
+signals. Every message of the training corpora is shorter (the longest has 801
+characters), and training scores whole segments with ``text_counts``, unbounded.
 """
 
 from __future__ import annotations
@@ -21,12 +28,25 @@ from safeguard.conversations.signals import detect
 DIMENSIONS = 1 << 18
 _TOKEN = re.compile(r"[a-z0-9']+")
 CHAR_SIZES = (3, 4, 5)
+# Characters of a streamed message whose features are scored; chat messages are shorter.
+MAX_SCORED_CHARS = 1_000
 
 
 def message_counts(text: str) -> tuple[Counter[int], list[str]]:
     """Hashed feature counts of one message, and the signals it triggers."""
     lowered = text.lower()
-    signals = detect(lowered)
+    return _counts(lowered, detect(lowered))
+
+
+def bounded_message_counts(text: str) -> tuple[Counter[int], list[str]]:
+    """``message_counts`` of a streamed message: the features of its first
+    ``MAX_SCORED_CHARS`` characters, and the signals of all of it."""
+    lowered = text.lower()
+    return _counts(lowered[:MAX_SCORED_CHARS], detect(lowered))
+
+
+def _counts(lowered: str, signals: list[str]) -> tuple[Counter[int], list[str]]:
+    """The hashed words, character n-grams and signals of lowercased text."""
     slots = [_slot(f"w:{t}") for t in _TOKEN.findall(lowered)]
     for token in lowered.split():
         slots += _character_slots(token)

@@ -42,12 +42,14 @@ class RiskModel:
     def log_odds(self, counts: Counter[int], messages: int | None = None) -> float:
         """The log-odds of a window given its summed feature counts and, in a stream, how
         many messages the conversation has had (``None``: a whole segment)."""
-        if not counts:
-            return self.bias
+        return self.combine(*self.sums(counts), messages)
+
+    def sums(self, counts: Counter[int]) -> tuple[float, float]:
+        """The dot product of the weights with the TF-IDF values of summed feature
+        counts, and the squared length of those values (both 0 for no counts)."""
         slots = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         values = tfidf(self.idf, slots, np.fromiter(counts.values(), np.float64, len(counts)))
-        dot = float(self.weights[slots].astype(np.float64) @ values)
-        return self.combine(dot, float(values @ values), messages)
+        return float(self.weights[slots].astype(np.float64) @ values), float(values @ values)
 
     def combine(self, dot: float, norm_squared: float, messages: int | None) -> float:
         """The log-odds from a window's dot product with the weights and squared length.

@@ -5,16 +5,16 @@ messages, never text), updates it in constant time, and writes it back in the sa
 transaction, with the row locked on PostgreSQL so that two workers cannot interleave
 two messages of one conversation. When a message makes the conversation cross the
 threshold, a review item and an audit event are written with it. Message text is kept
-for ``retention`` and then erased; a retention of zero keeps no text at all.
+for ``retention`` and then erased on a schedule (``retention.py``); a retention of zero
+keeps no text at all.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,12 +27,7 @@ from safeguard.store.models import (
     Conversation,
     ConversationMessage,
     ReviewItem,
-    utcnow,
 )
-
-# Expired text is erased at most this often per worker, not on every message. The
-# partial index on messages still holding text keeps each pass proportional to them.
-ERASE_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -47,18 +42,10 @@ class IncomingMessage:
 class ConversationService:
     """Scores messages for API clients and keeps the review queue and audit log."""
 
-    def __init__(
-        self,
-        db: Database,
-        model: RiskModel,
-        retention: timedelta,
-        erase_every: timedelta = ERASE_EVERY,
-    ) -> None:
+    def __init__(self, db: Database, model: RiskModel, retention: timedelta) -> None:
         self.db = db
         self.model = model
         self.retention = retention
-        self.erase_every = erase_every
-        self._next_erase = 0.0
 
     def add_message(
         self, client: str, conversation_id: str, message: IncomingMessage
@@ -90,7 +77,7 @@ class ConversationService:
                     sender_age_band=message.sender_age_band,
                     sent_at=message.sent_at,
                     text=message.text if self.retention > timedelta(0) else None,
-                    signals=[s.name for s in assessment.signals if position in s.messages],
+                    signals=assessment.message_signals,
                     risk=assessment.risk,
                 )
             )
@@ -101,9 +88,6 @@ class ConversationService:
             review_id = None
             if assessment.crossed_now:
                 review_id = self._flag(session, client, conversation, assessment.risk, state)
-            if time.monotonic() >= self._next_erase:
-                self._next_erase = time.monotonic() + self.erase_every.total_seconds()
-                self._erase_expired_text(session)
             return _view(conversation_id, conversation, state, self.model) | {
                 "message_index": position,
                 "review_item_id": review_id,
@@ -111,7 +95,7 @@ class ConversationService:
 
     def get(self, client: str, conversation_id: str) -> dict[str, object]:
         """The conversation's current risk, flag and signals."""
-        with self.db.session() as session:
+        with self.db.read_session() as session:
             conversation = session.scalar(_by_external_id(client, conversation_id))
             if conversation is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
@@ -162,14 +146,6 @@ class ConversationService:
         )
         session.flush()
         return item.id
-
-    def _erase_expired_text(self, session: Session) -> None:
-        cutoff = utcnow() - self.retention
-        session.execute(
-            update(ConversationMessage)
-            .where(ConversationMessage.received_at < cutoff, ConversationMessage.text.is_not(None))
-            .values(text=None)
-        )
 
 
 def _by_external_id(client: str, conversation_id: str) -> Select[Conversation]:

@@ -5,22 +5,37 @@ text), their sums, and the two running sums the model needs: the dot product of 
 weights with the TF-IDF values of the counts, and their squared norm. A message changes only the
 slots of its own features (and those of the message leaving the window), so an update
 costs time in proportion to the message's length, whatever the conversation's length.
+
+What one message costs and adds to the state is bounded: its features come from at most
+its first ``MAX_SCORED_CHARS`` characters (``features.bounded_message_counts``), a
+snapshot stores each message's counts packed and compressed (under 2.5 bytes a slot,
+against 13 as JSON pairs), and each signal lists at most its first
+``MAX_SIGNAL_MESSAGES`` messages (every stored message keeps its own signals). A full
+window of 30 messages of random letters, about the most distinct features text can
+have, snapshots to about 195 KB (tests/unit/test_conversation_limits.py holds it under
+256 KB).
 """
 
 from __future__ import annotations
 
+import base64
 import math
+import zlib
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from safeguard.conversations.features import message_counts
+import numpy as np
+
+from safeguard.conversations.features import bounded_message_counts
 from safeguard.conversations.model import RiskModel, sigmoid
 from safeguard.conversations.signals import AGE_GAP, is_age_gap
 
 # The age gap is not in the training corpora, so it cannot be learned: it adds this
 # much to the log-odds of a window, a nudge that cannot flag a conversation alone.
 AGE_GAP_LOG_ODDS = 0.5
+# Messages listed for each signal: the first ones, which show when it began.
+MAX_SIGNAL_MESSAGES = 100
 
 
 @dataclass
@@ -43,6 +58,7 @@ class Assessment:
     first_flag_index: int | None
     signals: list[SignalHit]
     crossed_now: bool  # this message made the conversation cross the threshold
+    message_signals: list[str]  # the signals this message triggered
 
 
 class ConversationState:
@@ -61,7 +77,7 @@ class ConversationState:
 
     def add(self, text: str, age_band: str | None = None) -> Assessment:
         """Score the next message (``age_band``: its sender's, if the platform knows it)."""
-        counts, names = message_counts(text)
+        counts, names = bounded_message_counts(text)
         return self.add_counts(counts, names, age_band)
 
     def add_counts(
@@ -74,12 +90,15 @@ class ConversationState:
         self.window.append(counts)
         if len(self.window) > self.model.window:
             self._shift(self.window.popleft(), -1)
-        for name in names:
-            self.signals.setdefault(name, SignalHit(name)).messages.append(index)
+        triggered = list(names)
         if age_band is not None:
             self.age_bands.add(age_band)
             if is_age_gap(self.age_bands) and AGE_GAP not in self.signals:
-                self.signals[AGE_GAP] = SignalHit(AGE_GAP, [index])
+                triggered.append(AGE_GAP)
+        for name in triggered:
+            hit = self.signals.setdefault(name, SignalHit(name))
+            if len(hit.messages) < MAX_SIGNAL_MESSAGES:
+                hit.messages.append(index)
         risk = self.risk()
         crossed = self.first_flag_index is None and risk >= self.model.threshold
         if crossed:
@@ -90,6 +109,7 @@ class ConversationState:
             self.first_flag_index,
             list(self.signals.values()),
             crossed,
+            triggered,
         )
 
     def risk(self) -> float:
@@ -128,7 +148,7 @@ class ConversationState:
     def snapshot(self) -> dict[str, Any]:
         """A JSON-able copy of the state (hashed counts, never text)."""
         return {
-            "window": [list(c.items()) for c in self.window],
+            "window": [_pack(c) for c in self.window],
             "count": self.count,
             "first_flag_index": self.first_flag_index,
             "signals": [s.as_dict() for s in self.signals.values()],
@@ -139,15 +159,36 @@ class ConversationState:
     def restore(cls, model: RiskModel, data: dict[str, Any]) -> ConversationState:
         """The state ``snapshot`` recorded, with its running sums rebuilt."""
         state = cls(model)
-        for items in data["window"]:
-            counts = Counter({int(slot): int(n) for slot, n in items})
-            state._shift(counts, +1)
-            state.window.append(counts)
+        state.window.extend(_unpack(packed) for packed in data["window"])
+        for counts in state.window:
+            state.totals.update(counts)
+        state.dot, state.norm_squared = model.sums(state.totals)
         state.count = int(data["count"])
         state.first_flag_index = data["first_flag_index"]
         state.signals = {
-            s["name"]: SignalHit(s["name"], [int(i) for i in s["messages"]])
+            s["name"]: SignalHit(s["name"], [int(i) for i in s["messages"][:MAX_SIGNAL_MESSAGES]])
             for s in data["signals"]
         }
         state.age_bands = set(data["age_bands"])
         return state
+
+
+def _pack(counts: Counter[int]) -> str:
+    """A message's counts as text: base64 of the zlib-compressed little-endian uint32
+    gaps between its sorted slots, followed by their counts in the same order."""
+    slots = np.fromiter(counts.keys(), dtype=np.uint32, count=len(counts))
+    values = np.fromiter(counts.values(), dtype=np.uint32, count=len(counts))
+    order = np.argsort(slots)
+    gaps = np.diff(slots[order], prepend=np.uint32(0))
+    words = np.concatenate([gaps, values[order]]).astype("<u4")
+    return base64.b64encode(zlib.compress(words.tobytes(), 1)).decode("ascii")
+
+
+def _unpack(packed: str | list[list[int]]) -> Counter[int]:
+    """The counts ``_pack`` wrote, or [slot, count] pairs (snapshots before packing)."""
+    if not isinstance(packed, str):
+        return Counter({int(slot): int(n) for slot, n in packed})
+    words = np.frombuffer(zlib.decompress(base64.b64decode(packed, validate=True)), "<u4")
+    half = len(words) // 2
+    slots = np.cumsum(words[:half], dtype=np.int64)
+    return Counter(dict(zip(slots.tolist(), words[half:].tolist(), strict=True)))

@@ -2,9 +2,11 @@
 
 Only a fixed list of raster formats is opened (never EPS, PDF or other formats that
 call out to external programs). Dimensions are checked from the header before any pixel
-is decoded, so a decompression bomb is refused, not decoded. The EXIF orientation is
-applied, animated images give their first frame, and every PIL mode becomes 8-bit grey
-or RGB.
+is decoded, so a decompression bomb is refused, not decoded. Each side and the aspect ratio
+are capped as well as the pixel count: PDQ's box filter grows with the long side, so a
+sliver of few pixels (1 x 1,000,000) would cost as much as a huge photo. The EXIF
+orientation is applied, animated images give their first frame, and every PIL mode becomes
+8-bit grey or RGB.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from safeguard.config import DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE, Settings
 from safeguard.errors import (
     ContentTooLarge,
     EmptyContent,
@@ -30,10 +33,23 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    """Caps applied before decoding: total bytes, and width x height."""
+    """Caps applied before decoding: total bytes, width x height, the longest side, and how
+    many times longer than the short side the long side may be."""
 
     max_bytes: int
     max_pixels: int
+    max_side: int = DEFAULT_MAX_IMAGE_SIDE
+    max_aspect_ratio: int = DEFAULT_MAX_IMAGE_ASPECT_RATIO
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DecodeLimits:
+        """The caps configured by ``SAFEGUARD_MAX_UPLOAD_BYTES`` and ``SAFEGUARD_MAX_IMAGE_*``."""
+        return cls(
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_side=settings.max_image_side,
+            max_aspect_ratio=settings.max_image_aspect_ratio,
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,21 @@ def check_size(size: int, limits: DecodeLimits) -> None:
         raise ContentTooLarge(f"the content is over the limit of {limits.max_bytes} bytes")
 
 
+def _check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
+    """Refuse, from the header, an image with no pixels or over a pixel, side or shape cap."""
+    if width == 0 or height == 0:
+        raise UndecodableMedia("the image has no pixels")
+    if width * height > limits.max_pixels:
+        raise ImageTooLarge(_too_many_pixels(limits))
+    shape = f"the image is {width} x {height} pixels"
+    long_side, short_side = max(width, height), min(width, height)
+    if long_side > limits.max_side:
+        raise ImageTooLarge(f"{shape}, over the limit of {limits.max_side} pixels a side")
+    if long_side > limits.max_aspect_ratio * short_side:
+        ratio = limits.max_aspect_ratio
+        raise UndecodableMedia(f"{shape}, over the aspect ratio limit of {ratio}:1")
+
+
 def decode_image(
     data: bytes, limits: DecodeLimits, *, reduce_to: int | None = None
 ) -> DecodedImage:
@@ -83,11 +114,7 @@ def decode_image(
         except (OSError, SyntaxError, ValueError) as exc:
             raise UndecodableMedia(f"the image header could not be read ({_reason(exc)})") from None
         with image:
-            width, height = image.size
-            if width * height > limits.max_pixels:
-                raise ImageTooLarge(_too_many_pixels(limits))
-            if width == 0 or height == 0:
-                raise UndecodableMedia("the image has no pixels")
+            _check_dimensions(*image.size, limits)
             try:
                 image.seek(0)
                 if reduce_to is not None and image.format == "JPEG":

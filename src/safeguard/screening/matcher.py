@@ -2,17 +2,23 @@
 
 Exact signals (MD5, SHA-256) are looked up in the database's index on (signal_type,
 value): always current, and no memory per entry in the worker. PDQ hashes are searched in
-an in-memory HammingIndex of every enabled PDQ entry, kept in sync by replaying the change
-log: ``sync`` reads the changes committed since the last sequence number it applied,
-joined with each changed entry's current state, so replays are idempotent and no worker
-ever reloads everything while serving. Matches are confirmed against the database in the
-same transaction, which also supplies their banks.
+memory, in one HammingIndex per bank, each within that bank's own thresholds, so a bank
+with a wide threshold never widens the search of another. The indexes are kept in sync
+by replaying the change log: ``sync`` reads the changes committed since the last sequence
+number it applied, joined with each changed entry's current state, so replays are
+idempotent and no worker ever reloads everything while serving.
+
+Locks and the database never nest: ``sync`` reads in its own short read-only session and
+then applies what it read under the index lock; a search holds the index lock and no
+database connection. A request's own transaction is opened only after both, so no thread
+can hold a database lock (or a pooled connection) while it waits for the index, nor the
+index while it waits for the database.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +27,13 @@ from sqlalchemy.orm import Session
 
 from safeguard.index.hamming import HammingIndex
 from safeguard.signals import PDQ
+from safeguard.store.db import Database
 from safeguard.store.models import Entry, EntryChange
 
 _LOAD_BATCH = 50_000
+
+RadiusOf = Callable[[str, str], int]
+"""The search radius of (bank id, view name); a negative radius skips that bank."""
 
 
 @dataclass(frozen=True)
@@ -38,55 +48,66 @@ class Candidate:
 
 
 class Matcher:
-    """The PDQ index of one worker, and the lookups that combine it with the database."""
+    """The PDQ indexes of one worker, and the lookups that combine them with the database."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pdq = HammingIndex()
+        self._lock = threading.Lock()  # guards the indexes; never held with a connection
+        self._sync_lock = threading.Lock()  # one catch-up at a time
+        self._banks: dict[str, HammingIndex] = {}
         self._last_seq: int | None = None
 
     def size(self) -> dict[str, int]:
         """Entries held in memory, by signal type."""
-        return {PDQ.name: len(self._pdq)}
-
-    def sync(self, session: Session) -> None:
-        """Apply every change committed since the last sync (everything, the first time)."""
         with self._lock:
+            return {PDQ.name: sum(len(index) for index in self._banks.values())}
+
+    def sync(self, db: Database) -> None:
+        """Apply every change committed since the last sync (everything, the first time).
+
+        Call it outside any transaction: it opens its own read-only session.
+        """
+        with self._sync_lock:
             if self._last_seq is None:
-                self._load_all(session)
+                self._load_all(db)
             else:
-                self._replay(session)
+                self._replay(db)
 
-    def candidates(
-        self,
-        session: Session,
-        exact: Mapping[str, str],
-        pdq: Sequence[tuple[str, str]],
-        pdq_radius: int,
+    def pdq_candidates(
+        self, queries: Sequence[tuple[str, str]], radius_of: RadiusOf
     ) -> list[Candidate]:
-        """Enabled entries equal to an exact value (type -> value), or within ``pdq_radius``
-        of a PDQ query given as (view name, hex): one candidate per view that reaches one."""
-        found = self._exact_candidates(session, exact)
-        if not pdq:
-            return found
-        codes = np.frombuffer(b"".join(bytes.fromhex(h) for _, h in pdq), dtype=np.uint8)
+        """Entries within ``radius_of(bank, view)`` of a PDQ query given as (view, hex):
+        one candidate per view that reaches one. In memory only: confirm them with
+        ``confirmed`` in the request's transaction."""
+        if not queries:
+            return []
+        codes = np.frombuffer(b"".join(bytes.fromhex(h) for _, h in queries), dtype=np.uint8)
+        codes = codes.reshape(-1, 32)
+        found: list[Candidate] = []
         with self._lock:
-            results = self._pdq.search(codes.reshape(-1, 32), pdq_radius)
-        hits: dict[int, list[tuple[int, str]]] = {}
-        for (view, _), view_hits in zip(pdq, results, strict=True):
-            for entry_id, distance in view_hits:
-                hits.setdefault(entry_id, []).append((distance, view))
-        if hits:
-            query = select(Entry.id, Entry.bank_id).where(Entry.id.in_(list(hits)), Entry.enabled)
-            for entry_id, bank_id in session.execute(query):
-                found.extend(
-                    Candidate(entry_id, bank_id, PDQ.name, distance, view)
-                    for distance, view in hits[entry_id]
-                )
+            for bank_id, index in self._banks.items():
+                for radius, rows in _group_by_radius(queries, bank_id, radius_of).items():
+                    results = index.search(codes[rows], radius)
+                    found.extend(
+                        Candidate(entry_id, bank_id, PDQ.name, distance, queries[row][0])
+                        for row, hits in zip(rows, results, strict=True)
+                        for entry_id, distance in hits
+                    )
         return found
 
     @staticmethod
-    def _exact_candidates(session: Session, exact: Mapping[str, str]) -> list[Candidate]:
+    def confirmed(session: Session, candidates: Iterable[Candidate]) -> list[Candidate]:
+        """The candidates whose entries are still enabled in the database."""
+        wanted = list(candidates)
+        if not wanted:
+            return []
+        ids = {c.entry_id for c in wanted}
+        query = select(Entry.id).where(Entry.id.in_(list(ids)), Entry.enabled)
+        enabled = set(session.scalars(query))
+        return [c for c in wanted if c.entry_id in enabled]
+
+    @staticmethod
+    def exact_candidates(session: Session, exact: Mapping[str, str]) -> list[Candidate]:
+        """Enabled entries equal to an exact value (signal type -> value)."""
         if not exact:
             return []
         wanted = or_(
@@ -98,38 +119,75 @@ class Matcher:
         query = select(Entry.id, Entry.bank_id, Entry.signal_type).where(wanted, Entry.enabled)
         return [Candidate(i, bank, kind, 0) for i, bank, kind in session.execute(query)]
 
-    def _load_all(self, session: Session) -> None:
-        last = session.scalar(select(func.coalesce(func.max(EntryChange.seq), 0)))
-        query = select(Entry.id, Entry.value).where(Entry.signal_type == PDQ.name, Entry.enabled)
-        ids: list[int] = []
-        codes: list[bytes] = []
-        for entry_id, value in session.execute(query.execution_options(yield_per=_LOAD_BATCH)):
-            ids.append(entry_id)
-            codes.append(bytes.fromhex(value))
-        self._pdq = HammingIndex(_codes(codes), np.array(ids, dtype=np.int64))
-        self._last_seq = int(last or 0)
+    def _load_all(self, db: Database) -> None:
+        ids: dict[str, list[int]] = {}
+        codes: dict[str, list[bytes]] = {}
+        with db.read_session() as session:
+            last = session.scalar(select(func.coalesce(func.max(EntryChange.seq), 0)))
+            query = select(Entry.bank_id, Entry.id, Entry.value).where(
+                Entry.signal_type == PDQ.name, Entry.enabled
+            )
+            for bank_id, entry_id, value in session.execute(
+                query.execution_options(yield_per=_LOAD_BATCH)
+            ):
+                ids.setdefault(bank_id, []).append(entry_id)
+                codes.setdefault(bank_id, []).append(bytes.fromhex(value))
+        banks = {
+            bank_id: HammingIndex(_codes(codes[bank_id]), np.array(ids[bank_id], dtype=np.int64))
+            for bank_id in ids
+        }
+        with self._lock:
+            self._banks = banks
+            self._last_seq = int(last or 0)
 
-    def _replay(self, session: Session) -> None:
+    def _replay(self, db: Database) -> None:
         query = (
             select(
-                EntryChange.seq, EntryChange.entry_id, Entry.signal_type, Entry.value, Entry.enabled
+                EntryChange.seq,
+                EntryChange.entry_id,
+                Entry.bank_id,
+                Entry.signal_type,
+                Entry.value,
+                Entry.enabled,
             )
             .outerjoin(Entry, Entry.id == EntryChange.entry_id)
             .where(EntryChange.seq > self._last_seq)
             .order_by(EntryChange.seq)
         )
-        rows = session.execute(query).all()
+        with db.read_session() as session:
+            rows = session.execute(query).all()
         if not rows:
             return
-        latest: dict[int, str | None] = {}
-        for _seq, entry_id, kind, value, enabled in rows:
-            latest[entry_id] = value if kind == PDQ.name and enabled else None
-        self._pdq.remove(np.array(list(latest), dtype=np.int64))
-        live = {entry_id: value for entry_id, value in latest.items() if value is not None}
-        if live:
-            codes = _codes([bytes.fromhex(value) for value in live.values()])
-            self._pdq.add(np.array(list(live), dtype=np.int64), codes)
-        self._last_seq = int(rows[-1][0])
+        latest: dict[int, tuple[str, str] | None] = {}
+        for _seq, entry_id, bank_id, kind, value, enabled in rows:
+            latest[entry_id] = (bank_id, value) if kind == PDQ.name and enabled else None
+        live: dict[str, dict[int, str]] = {}
+        for entry_id, held in latest.items():
+            if held is not None:
+                live.setdefault(held[0], {})[entry_id] = held[1]
+        changed = np.array(list(latest), dtype=np.int64)
+        with self._lock:
+            # An entry never moves between banks: removing it everywhere covers deletes.
+            for index in self._banks.values():
+                index.remove(changed)
+            for bank_id, values in live.items():
+                codes = _codes([bytes.fromhex(value) for value in values.values()])
+                ids = np.array(list(values), dtype=np.int64)
+                self._banks.setdefault(bank_id, HammingIndex()).add(ids, codes)
+            self._banks = {b: index for b, index in self._banks.items() if len(index)}
+            self._last_seq = int(rows[-1][0])
+
+
+def _group_by_radius(
+    queries: Sequence[tuple[str, str]], bank_id: str, radius_of: RadiusOf
+) -> dict[int, list[int]]:
+    """Query rows by their radius in one bank (rows with a negative radius left out)."""
+    groups: dict[int, list[int]] = {}
+    for row, (view, _) in enumerate(queries):
+        radius = radius_of(bank_id, view)
+        if radius >= 0:
+            groups.setdefault(radius, []).append(row)
+    return groups
 
 
 def _codes(codes: list[bytes]) -> np.ndarray:

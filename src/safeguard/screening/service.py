@@ -104,14 +104,20 @@ class Screener:
         requester: Requester,
         bank_names: Collection[str] | None,
     ) -> ScreeningResult:
-        with self.db.session() as session:
-            self.matcher.sync(session)
+        # Catch up and search the index before the request's transaction begins: no lock
+        # is ever waited for while a database transaction is open (matcher.py).
+        self.matcher.sync(self.db)
+        with self.db.read_session() as session:
             rules = _rules(session, bank_names, self.pdq_view_allowance)
-            radius = max(
-                (max(r.pdq_threshold, r.edit_view_threshold or 0) for r in rules.values()),
-                default=0,
-            )
-            candidates = self.matcher.candidates(session, exact, pdq_views, radius)
+
+        def radius_of(bank_id: str, view: str) -> int:
+            rule = rules.get(bank_id)
+            return rule.threshold_for(view) if rule is not None else -1
+
+        near = self.matcher.pdq_candidates(pdq_views, radius_of)
+        with self.db.session() as session:
+            candidates = self.matcher.exact_candidates(session, exact)
+            candidates += self.matcher.confirmed(session, near)
             decision, matches = decide(candidates, rules)
             record = Screening(
                 client=requester.client,
@@ -141,7 +147,7 @@ class Screener:
 
 
 def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:
-    query = select(Bank)
+    query = select(Bank).where(Bank.deleted_at.is_(None))
     if names is not None:
         query = query.where(Bank.name.in_(list(names)))
     return {

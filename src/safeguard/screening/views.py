@@ -12,8 +12,9 @@ lookups in very large banks cheaper (``SAFEGUARD_PDQ_VIEW_ALLOWANCE``).
 from __future__ import annotations
 
 from safeguard.media.variants import ORIGINAL, UPSCALED_2X
+from safeguard.signals.pdq import MAX_THRESHOLD
 
-VIEW_CEILING = 44
+VIEW_CEILING = MAX_THRESHOLD
 _SAME_PICTURE = frozenset({ORIGINAL, UPSCALED_2X})
 
 

@@ -7,6 +7,13 @@ edges, or the image resampled linearly) is ``Wr @ plane @ Wc.T`` for two 64-row 
 matrices that follow from the view's geometry alone. Each view then costs one sparse pass
 over the rows it covers, instead of building the view's pixels and filtering them.
 
+Each weight row is nonzero only on a band of about ``2 n / 128`` plane pixels, and only the
+bands are kept: an axis's weights hold about as many values as the axis has pixels, and the
+partial sums of one pass 64 per pixel of one side. Building a row's band costs the square
+of the filter's window (each pixel of the inner box, for each pixel of the outer one), so
+about ``n^2 / 256`` an axis; the decoder's aspect-ratio cap keeps that within a small
+multiple of the image's pixel count.
+
 The weights are the reference's own filter, so a view equals the reference's hash of the
 same pixels up to float rounding (a bit or two, where a coefficient sits at the median).
 """
@@ -47,63 +54,94 @@ class Axis:
     step: float = 1.0
 
 
+# An axis's weights: each output row's values, where they start (65 offsets into the
+# values) and the first plane pixel they weigh; row i weighs plane pixel lo[i] + k by
+# values[offsets[i] + k], for k below offsets[i + 1] - offsets[i].
+Weights = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@njit(cache=True, nogil=True)
+def _box(centre: int, length: int, window: int) -> tuple[int, int]:
+    """[lo, hi) of the box filter's window around ``centre``, clipped to the view."""
+    half = (window + 2) // 2
+    return max(0, centre - (window - half)), min(length, centre + half)
+
+
+@njit(cache=True, nogil=True)
+def _source(v: int, start: float, step: float, size: int) -> tuple[int, float]:
+    """The plane pixel at or before view pixel ``v``'s centre, and the next one's share."""
+    x = start + (v + 0.5) * step - 0.5
+    x = min(max(x, 0.0), size - 1.0)
+    left = int(x)
+    return left, x - left
+
+
 @njit(cache=True, nogil=True)
 def _axis_weights(
     size: int, length: int, start: float, step: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(64, size) weights and each row's [lo, hi) band of nonzero plane pixels."""
-    weights = np.zeros((GRID, size), dtype=np.float32)
+    """The 64 output rows' bands of nonzero weights over the plane's ``size`` pixels."""
+    window = (length + 2 * GRID - 1) // (2 * GRID)
+    outer_lo = np.empty(GRID, dtype=np.int64)
+    outer_hi = np.empty(GRID, dtype=np.int64)
     lo = np.full(GRID, size, dtype=np.int64)
     hi = np.zeros(GRID, dtype=np.int64)
-    window = (length + 2 * GRID - 1) // (2 * GRID)
-    half = (window + 2) // 2
     for i in range(GRID):
-        sample = int(((i + 0.5) * length) / GRID)
-        outer_lo = max(0, sample - (window - half))
-        outer_hi = min(length, sample + half)
-        for q in range(outer_lo, outer_hi):
-            inner_lo = max(0, q - (window - half))
-            inner_hi = min(length, q + half)
-            share = 1.0 / ((outer_hi - outer_lo) * (inner_hi - inner_lo))
+        outer_lo[i], outer_hi[i] = _box(int(((i + 0.5) * length) / GRID), length, window)
+        first, _ = _box(outer_lo[i], length, window)
+        _, last = _box(outer_hi[i] - 1, length, window)
+        for v in range(first, last):  # every view pixel the inner boxes cover
+            left, frac = _source(v, start, step, size)
+            lo[i] = min(lo[i], left)
+            hi[i] = max(hi[i], left + 2 if frac > 0.0 else left + 1)
+    offsets = np.zeros(GRID + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(hi - lo)
+    values = np.zeros(offsets[GRID], dtype=np.float32)
+    for i in range(GRID):
+        base = offsets[i] - lo[i]
+        for q in range(outer_lo[i], outer_hi[i]):
+            inner_lo, inner_hi = _box(q, length, window)
+            share = 1.0 / ((outer_hi[i] - outer_lo[i]) * (inner_hi - inner_lo))
             for v in range(inner_lo, inner_hi):
-                x = start + (v + 0.5) * step - 0.5
-                x = min(max(x, 0.0), size - 1.0)
-                left = int(x)
-                frac = x - left
-                weights[i, left] += share * (1.0 - frac)
-                lo[i] = min(lo[i], left)
-                hi[i] = max(hi[i], left + 1)
+                left, frac = _source(v, start, step, size)
+                values[base + left] += share * (1.0 - frac)
                 if frac > 0.0:
-                    weights[i, left + 1] += share * frac
-                    hi[i] = max(hi[i], left + 2)
-    return weights, lo, hi
+                    values[base + left + 1] += share * frac
+    return values, offsets, lo
+
+
+def axis_weights(axis: Axis) -> Weights:
+    """The banded weights that take one axis of the plane to the view's 64 samples."""
+    values, offsets, lo = _axis_weights(axis.size, axis.length, axis.start, axis.step)
+    return values, offsets, lo
 
 
 @njit(cache=True, nogil=True)
 def _along_rows(
-    plane: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    plane: np.ndarray, values: np.ndarray, offsets: np.ndarray, lo: np.ndarray
 ) -> np.ndarray:
     """(64, w): output row i is the weighted sum of the plane rows in band i."""
     out = np.zeros((GRID, plane.shape[1]), dtype=np.float32)
     for i in range(GRID):
-        for r in range(lo[i], hi[i]):
-            weight = weights[i, r]
+        for k in range(offsets[i + 1] - offsets[i]):
+            weight = values[offsets[i] + k]
+            row = lo[i] + k
             for c in range(plane.shape[1]):
-                out[i, c] += weight * plane[r, c]
+                out[i, c] += weight * plane[row, c]
     return out
 
 
 @njit(cache=True, nogil=True)
 def _along_cols(
-    plane: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    plane: np.ndarray, values: np.ndarray, offsets: np.ndarray, lo: np.ndarray
 ) -> np.ndarray:
     """(64, h): output row i is the weighted sum of the plane columns in band i."""
     out = np.empty((GRID, plane.shape[0]), dtype=np.float32)
     for r in range(plane.shape[0]):
         for i in range(GRID):
             acc = np.float32(0.0)
-            for c in range(lo[i], hi[i]):
-                acc += weights[i, c] * plane[r, c]
+            for k in range(offsets[i + 1] - offsets[i]):
+                acc += values[offsets[i] + k] * plane[r, lo[i] + k]
             out[i, r] = acc
     return out
 
@@ -113,25 +151,27 @@ def aligned_coefficients(
 ) -> list[tuple[np.ndarray, int]]:
     """The 16x16 DCT coefficients and the quality of each (rows, cols, transposed) view of
     a float32 luma plane. A transposed view lays its rows axis on the plane's columns.
-    Views that share a first axis share its pass over the plane."""
-    weights: dict[Axis, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    partials: dict[tuple[Axis, bool], np.ndarray] = {}
+    Views that share a first axis share its pass over the plane, and only one pass's
+    partial sums are held at a time."""
+    weights: dict[Axis, Weights] = {}
 
-    def weights_of(axis: Axis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def weights_of(axis: Axis) -> Weights:
         if axis not in weights:
-            weights[axis] = _axis_weights(axis.size, axis.length, axis.start, axis.step)
+            weights[axis] = axis_weights(axis)
         return weights[axis]
 
-    results = []
-    for rows, cols, transposed in views:
-        key = (rows, transposed)
-        if key not in partials:
-            first = _along_cols if transposed else _along_rows
-            partials[key] = first(plane, *weights_of(rows))
-        # (64, n) partial sums reduced along n: the same operation, on the partial's rows.
-        block = np.ascontiguousarray(_along_cols(partials[key], *weights_of(cols)).T)
-        results.append((dct_16x16(block, DCT_MATRIX), int(quality_of(block))))
-    return results
+    by_first_pass: dict[tuple[Axis, bool], list[int]] = {}
+    for index, (rows, _, transposed) in enumerate(views):
+        by_first_pass.setdefault((rows, transposed), []).append(index)
+    results: dict[int, tuple[np.ndarray, int]] = {}
+    for (rows, transposed), indices in by_first_pass.items():
+        first = _along_cols if transposed else _along_rows
+        partial = first(plane, *weights_of(rows))
+        for index in indices:
+            # (64, n) partial sums reduced along n: the same operation, on the partial's rows.
+            block = np.ascontiguousarray(_along_cols(partial, *weights_of(views[index][1])).T)
+            results[index] = (dct_16x16(block, DCT_MATRIX), int(quality_of(block)))
+    return [results[index] for index in range(len(views))]
 
 
 def blurred(plane: np.ndarray) -> np.ndarray:

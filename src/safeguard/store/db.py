@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # Any constant works: all writers of the change log take the same advisory lock.
 _CHANGE_LOG_LOCK_KEY = 0x5AFE6A4D
+# Connections a worker may hold at once on PostgreSQL: enough for the request threads
+# (AnyIO's pool has 40), so a burst waits for the database, not for a pooled connection.
+_POOL_SIZE = 10
+_POOL_OVERFLOW = 30
+_READ_ONLY = "safeguard_read_only"
 
 
 class Database:
@@ -22,20 +27,28 @@ class Database:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         ensure_sqlite_directory(url)
-        kwargs: dict[str, Any] = {"future": True}
+        # Statement parameters hold what users wrote (message text, ids): never put them
+        # in exception messages, which reach logs.
+        kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            kwargs["pool_pre_ping"] = True
+            kwargs.update(pool_pre_ping=True, pool_size=_POOL_SIZE, max_overflow=_POOL_OVERFLOW)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{_READ_ONLY: True})
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on any error."""
+        """A writing session: commits on success and rolls back on any error.
+
+        On SQLite it holds the database's single write lock from its first statement
+        to its end, so keep it short and never wait on anything else inside it.
+        """
         with self._sessions() as session:
             try:
                 yield session
@@ -44,15 +57,30 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: it never takes SQLite's write lock, so a long read
+        (an export, a health probe, an index catch-up) neither waits for writers nor
+        blocks them. Whatever it changes is rolled back."""
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a SQLite database file, so a fresh data dir just works."""
+    """Create the folder of a SQLite database file, so a fresh data dir just works.
+    In-memory databases and ``file:`` URIs (e.g. ``?mode=ro&uri=true``) are left alone."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database.startswith("file:"):
+        return
+    if database not in ("", ":memory:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def lock_change_log(session: Session) -> None:
@@ -77,12 +105,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take SQLite's write lock when a transaction begins, not at its first write.
+def _sqlite_begin(connection: Any) -> None:
+    """Begin a writing transaction IMMEDIATE, a read-only one deferred.
 
     A transaction that reads, then writes after another writer has committed, fails at
     once with "database is locked" (its snapshot is stale, so waiting cannot help).
-    Beginning every transaction IMMEDIATE makes concurrent writers wait their turn for up
-    to the connection timeout instead; SQLite allows one writer at a time in any case.
+    Beginning writing transactions IMMEDIATE makes concurrent writers wait their turn for
+    up to the connection timeout instead; SQLite allows one writer at a time in any case.
+    Read-only transactions (``Database.read_session``) read a WAL snapshot and take no lock.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

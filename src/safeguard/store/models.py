@@ -69,6 +69,7 @@ class Bank(Base):
     kind: Mapped[str] = mapped_column(String(16))
     pdq_threshold: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()  # set while its entries are purged
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
@@ -215,3 +216,12 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(256))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HealthProbe(Base):
+    """One row that health checks rewrite, to prove the database takes writes."""
+
+    __tablename__ = "health_probes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)

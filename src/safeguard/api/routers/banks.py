@@ -5,27 +5,36 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.validation import MAX_INT64, Text
 from safeguard.banks import service
-from safeguard.banks.csv_format import export_rows, parse_csv_bytes
-from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry
+from safeguard.banks.csv_format import spool_file
+from safeguard.banks.models import (
+    BankAction,
+    BankKind,
+    BankSpec,
+    NewEntry,
+    validate_pdq_quality,
+)
 from safeguard.errors import Conflict
-from safeguard.signals.pdq import DEFAULT_THRESHOLD
+from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
 from safeguard.store.models import Bank, Entry
 
 router = APIRouter(tags=["banks"], dependencies=[Depends(require_client)])
 State = Annotated[AppState, Depends(app_state)]
+EntryId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 
 
 class BankCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=128)
+    name: Text = Field(min_length=1, max_length=128)
     action: BankAction = BankAction.BLOCK
     kind: BankKind = BankKind.LIST
-    pdq_threshold: int = Field(default=DEFAULT_THRESHOLD, ge=0, le=128)
+    pdq_threshold: int = Field(default=DEFAULT_THRESHOLD, ge=0, le=MAX_THRESHOLD)
 
 
 class BankOut(BaseModel):
@@ -40,11 +49,14 @@ class BankOut(BaseModel):
 
 
 class EntryCreate(BaseModel):
-    signal_type: str = Field(max_length=32)
-    value: str = Field(max_length=512)
-    external_id: str | None = Field(default=None, max_length=256)
-    labels: list[str] = Field(default_factory=list, max_length=32)
-    source: str | None = Field(default=None, max_length=256)
+    signal_type: Text = Field(max_length=32)
+    value: Text = Field(max_length=512)
+    external_id: Text | None = Field(default=None, max_length=256)
+    labels: list[Text] = Field(default_factory=list, max_length=32)
+    source: Text | None = Field(default=None, max_length=256)
+    quality: int | None = Field(
+        default=None, ge=0, le=100, description="PDQ only: the quality of the hashed image."
+    )
 
 
 class EntryPatch(BaseModel):
@@ -102,7 +114,7 @@ def _entry_out(entry: Entry, bank: Bank) -> EntryOut:
 
 @router.get("/v1/banks")
 def list_banks(state: State) -> dict[str, list[BankOut]]:
-    with state.db.session() as session:
+    with state.db.read_session() as session:
         summaries = service.list_banks(session)
         return {"banks": [_bank_out(s.bank, s.entries, s.enabled_entries) for s in summaries]}
 
@@ -116,7 +128,7 @@ def create_bank(body: BankCreate, state: State) -> BankOut:
 
 @router.get("/v1/banks/{name}")
 def get_bank(name: str, state: State) -> BankOut:
-    with state.db.session() as session:
+    with state.db.read_session() as session:
         bank = service.get_bank(session, name)
         summary = next(s for s in service.list_banks(session) if s.bank.id == bank.id)
         return _bank_out(bank, summary.entries, summary.enabled_entries)
@@ -124,8 +136,8 @@ def get_bank(name: str, state: State) -> BankOut:
 
 @router.delete("/v1/banks/{name}", status_code=204)
 def delete_bank(name: str, state: State) -> Response:
-    with state.db.session() as session:
-        service.delete_bank(session, name)
+    """Delete a bank: it stops matching at once; its entries are removed in batches."""
+    service.delete_bank(state.db, name)
     return Response(status_code=204)
 
 
@@ -134,9 +146,9 @@ def list_entries(
     name: str,
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> EntryPage:
-    with state.db.session() as session:
+    with state.db.read_session() as session:
         bank = service.get_bank(session, name)
         entries = service.list_entries(session, bank, limit=limit, after_id=after)
         next_after = entries[-1].id if len(entries) == limit else None
@@ -148,6 +160,7 @@ def add_entry(name: str, body: EntryCreate, state: State) -> EntryOut:
     entry = NewEntry(
         body.signal_type, body.value, body.external_id, tuple(body.labels), body.source
     )
+    validate_pdq_quality(entry.signal_type, body.quality, state.settings.pdq_min_quality)
     with state.db.session() as session:
         bank = service.get_bank(session, name)
         result = service.add_entries(session, bank, [entry])
@@ -157,14 +170,14 @@ def add_entry(name: str, body: EntryCreate, state: State) -> EntryOut:
 
 
 @router.patch("/v1/banks/{name}/entries/{entry_id}")
-def patch_entry(name: str, entry_id: int, body: EntryPatch, state: State) -> EntryOut:
+def patch_entry(name: str, entry_id: EntryId, body: EntryPatch, state: State) -> EntryOut:
     with state.db.session() as session:
         bank = service.get_bank(session, name)
         return _entry_out(service.set_entry_enabled(session, bank, entry_id, body.enabled), bank)
 
 
 @router.delete("/v1/banks/{name}/entries/{entry_id}", status_code=204)
-def delete_entry(name: str, entry_id: int, state: State) -> Response:
+def delete_entry(name: str, entry_id: EntryId, state: State) -> Response:
     with state.db.session() as session:
         bank = service.get_bank(session, name)
         service.delete_entry(session, bank, entry_id)
@@ -178,22 +191,24 @@ def delete_entry(name: str, entry_id: int, state: State) -> Response:
     },
 )
 async def import_list(name: str, request: Request, state: State) -> ImportResult:
-    """Import a CSV list ``signal_type,signal_value[,external_id,labels]``; all or nothing."""
-    entries = parse_csv_bytes(await request.body())
-    with state.db.session() as session:
-        bank = service.get_bank(session, name)
-        result = service.add_entries(session, bank, entries)
-    return ImportResult(added=len(result.added_ids), already_present=result.already_present)
+    """Import a CSV list ``signal_type,signal_value[,external_id,labels]``.
+
+    A bad row imports nothing (the problem names its line); a good list is added in
+    batches, and importing it again after a failure adds the rest.
+    """
+    with spool_file() as spool:
+        async for chunk in request.stream():
+            await run_in_threadpool(spool.write, chunk)
+        spool.seek(0)
+        result = await run_in_threadpool(service.import_list, state.db, name, spool)
+    return ImportResult(added=result.added, already_present=result.already_present)
 
 
 @router.get("/v1/banks/{name}/export", response_class=StreamingResponse)
 def export_list(name: str, state: State) -> StreamingResponse:
-    """The bank's enabled entries as CSV."""
-    with state.db.session() as session:
-        bank = service.get_bank(session, name)
-        text = "".join(export_rows(service.iter_export_rows(session, bank)))
+    """The bank's enabled entries as CSV, streamed."""
     return StreamingResponse(
-        iter([text]),
+        service.export_list(state.db, name),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{bank.name}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

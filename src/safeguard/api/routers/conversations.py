@@ -1,8 +1,11 @@
-"""Conversations: score each message as it is sent; read a conversation's state."""
+"""Conversations: score each message as it is sent; read a conversation's state.
+
+Every text, id and time goes through ``api.validation``, so values a database refuses
+(NUL characters, times outside years 1-9999 in UTC) answer 422, never 500.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path
@@ -10,22 +13,22 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.validation import Text, UtcDateTime
 from safeguard.conversations.service import IncomingMessage
 
 router = APIRouter(tags=["conversations"])
 
-ConversationId = Annotated[str, Path(min_length=1, max_length=256)]
+ConversationId = Annotated[Text, Path(min_length=1, max_length=256)]
+ParticipantId = Annotated[Text, Field(min_length=1, max_length=256)]
 MAX_MESSAGE_CHARS = 10_000
 
 
 class MessageIn(BaseModel):
-    sender_id: str = Field(min_length=1, max_length=256)
-    text: str = Field(max_length=MAX_MESSAGE_CHARS)
-    sent_at: datetime
+    sender_id: ParticipantId
+    text: Annotated[Text, Field(max_length=MAX_MESSAGE_CHARS)]
+    sent_at: UtcDateTime
     sender_age_band: Literal["under-13", "13-15", "16-17", "18+"] | None = None
-    recipient_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
-        default_factory=list, max_length=100
-    )
+    recipient_ids: list[ParticipantId] = Field(default_factory=list, max_length=100)
 
 
 @router.post("/v1/conversations/{conversation_id}/messages")

@@ -5,28 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from safeguard import __version__
 from safeguard.api.state import AppState, app_state
-from safeguard.errors import SafeguardError
+from safeguard.store.health import probe_database
 
 router = APIRouter(tags=["health"])
 
 
-class DatabaseUnavailable(SafeguardError):
-    slug = "database-unavailable"
-    title = "Database unavailable"
-    status = 503
-
-
 @router.get("/v1/health")
-def health(state: Annotated[AppState, Depends(app_state)]) -> dict[str, object]:
-    """``{"status": "ok"}`` when the database answers; 503 problem otherwise."""
-    try:
-        with state.db.session() as session:
-            session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        raise DatabaseUnavailable("the database did not answer") from None
+async def health(state: Annotated[AppState, Depends(app_state)]) -> dict[str, object]:
+    """``{"status": "ok"}`` when the database answers and takes writes; 503 problem with
+    ``Retry-After`` otherwise (a read-only or unreachable database cannot record
+    screenings, so the service is not ready)."""
+    await run_in_threadpool(probe_database, state.db)
     return {"status": "ok", "version": __version__, "index": state.screener.matcher.size()}

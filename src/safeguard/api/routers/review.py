@@ -28,7 +28,7 @@ def list_review_items(
         .order_by(ReviewItem.created_at, ReviewItem.id)
         .limit(limit)
     )
-    with state.db.session() as session:
+    with state.db.read_session() as session:
         items = [
             {
                 "id": item.id,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeguard.api.state import AppState, app_state, require_client
-from safeguard.errors import BadRequest, NotFound
+from safeguard.api.validation import Text, check_text
+from safeguard.errors import BadRequest, InvalidMultipart, NotFound
 from safeguard.screening.service import Requester
 from safeguard.screening.signals import image_signals
 from safeguard.signals.digest import DigestAccumulator
@@ -40,14 +42,17 @@ _UPLOAD_DOC = {
 }
 
 
+ClientId = Annotated[Text | None, Query(max_length=256)]
+
+
 class LookupRequest(BaseModel):
-    signals: dict[str, str] = Field(
+    signals: dict[Text, Text] = Field(
         description="Signal type to value, e.g. {'pdq': '<64 hex>', 'md5': '<32 hex>'}",
         max_length=8,
     )
     pdq_quality: int | None = Field(default=None, ge=0, le=100)
-    content_id: str | None = Field(default=None, max_length=256)
-    uploader_id: str | None = Field(default=None, max_length=256)
+    content_id: Text | None = Field(default=None, max_length=256)
+    uploader_id: Text | None = Field(default=None, max_length=256)
 
 
 @router.post("/v1/screen", openapi_extra=_UPLOAD_DOC)
@@ -55,14 +60,14 @@ async def screen(
     request: Request,
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
-    content_id: Annotated[str | None, Query(max_length=256)] = None,
-    uploader_id: Annotated[str | None, Query(max_length=256)] = None,
+    content_id: ClientId = None,
+    uploader_id: ClientId = None,
 ) -> dict[str, object]:
     """Screen one image before it is published: ``block``, ``review`` or ``allow``."""
     started = time.perf_counter()
     digests = DigestAccumulator()
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=8)
+        form = await _form(request)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("a multipart upload needs a 'file' part")
@@ -97,12 +102,24 @@ def lookup(
     return result.as_dict()
 
 
+async def _form(request: Request) -> FormData:
+    """The multipart form: one file and a few fields, or an ``invalid-multipart`` problem."""
+    try:
+        return await request.form(max_files=1, max_fields=8)
+    except StarletteHTTPException as exc:
+        raise InvalidMultipart(str(exc.detail)) from None
+
+
 def _text_field(value: object) -> str | None:
     if value is None:
         return None
+    message = "content_id and uploader_id must be text of at most 256 characters, without NUL"
     if not isinstance(value, str) or len(value) > 256:
-        raise BadRequest("content_id and uploader_id must be text of at most 256 characters")
-    return value
+        raise BadRequest(message)
+    try:
+        return check_text(value)
+    except ValueError:
+        raise BadRequest(message) from None
 
 
 def _observe(state: AppState, decision: str, source: str, started: float) -> None:
@@ -112,14 +129,15 @@ def _observe(state: AppState, decision: str, source: str, started: float) -> Non
 
 @router.get("/v1/screenings/{screening_id}")
 def get_screening(
-    screening_id: str,
+    screening_id: Annotated[Text, Path(max_length=64)],
     state: Annotated[AppState, Depends(app_state)],
-    _client: Annotated[str, Depends(require_client)],
+    client: Annotated[str, Depends(require_client)],
 ) -> dict[str, object]:
-    """The audit record of one screening: time, client, hashes, decision, matches."""
-    with state.db.session() as session:
+    """The audit record of one of the caller's screenings: time, client, hashes, decision,
+    matches. Another client's screening is not found."""
+    with state.db.read_session() as session:
         record = session.get(Screening, screening_id)
-        if record is None:
+        if record is None or record.client != client:
             raise NotFound(f"no screening {screening_id!r}")
         return {
             "screening_id": record.id,
