@@ -6,18 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from safeguard.errors import BadRequest
+from safeguard.errors import ConfigError
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 DEFAULT_MAX_IMAGE_SIDE = 32_768  # a long vertical comic or a panorama, not a 1-pixel sliver
 DEFAULT_MAX_IMAGE_ASPECT_RATIO = 100  # long side over short side
 DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
-
-
-class ConfigError(BadRequest):
-    slug = "config-error"
-    title = "Invalid configuration"
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:

@@ -52,6 +52,11 @@ class InvalidList(BadRequest):
     status = 422
 
 
+class ConfigError(BadRequest):
+    slug = "config-error"
+    title = "Invalid configuration"
+
+
 class InvalidMultipart(BadRequest):
     slug = "invalid-multipart"
     title = "Invalid multipart body"

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import httpx
 
+from safeguard import apikeys
+from safeguard.store.db import Database
+from safeguard.store.migrate import upgrade
+
 SAFEGUARD = str(Path(sys.executable).with_name("safeguard"))
 
 
@@ -81,13 +85,26 @@ def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
+def create_api_key(database_url: str, name: str) -> str:
+    """A new API key in the database at ``database_url``, migrated first."""
+    upgrade(database_url)
+    db = Database(database_url)
+    try:
+        return apikeys.create_key(db, name, "tests")
+    finally:
+        db.dispose()
+
+
 def start_server(
     env: dict[str, str], key_name: str = "tests", key: str | None = None, healthy: bool = True
 ) -> Server:
-    """Create an API key with the CLI (unless given one), start ``safeguard serve`` and
-    wait until health answers: 200, or with ``healthy=False`` any answer at all."""
+    """Create an API key (unless given one), start ``safeguard serve`` and wait until
+    health answers: 200, or with ``healthy=False`` any answer at all.
+
+    The key is made in this process, not with the CLI, which saves a start-up of the
+    package per server (``test_cli.py`` covers the command)."""
     cli = Cli(env)
-    key = key or cli.ok("apikey", "create", key_name).strip().splitlines()[-1]
+    key = key or create_api_key(env["SAFEGUARD_DATABASE_URL"], key_name)
     port = free_port()
     data_dir = Path(env["SAFEGUARD_DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,15 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from safeguard import events
 from safeguard.conversations.features import DIMENSIONS, message_counts
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.retention import erase_expired_text
 from safeguard.conversations.service import ConversationService, IncomingMessage
+from safeguard.events import ConversationFlagged
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
-from safeguard.store.models import AuditEvent, ConversationMessage, ReviewItem
+from safeguard.store.models import ConversationMessage, ReviewItem
 from tests.integration.server import Server, environment, start_server
 
 RISKY_WORD = "pineapple"
@@ -96,8 +98,9 @@ def test_messages_update_the_risk_and_a_crossing_opens_a_review_item(
     assert queue[0]["reason"]["first_flag_index"] == 2
     db = Database(database_url)
     with db.session() as session:
-        [event] = session.scalars(select(AuditEvent)).all()
-        assert (event.action, event.subject) == ("conversation.flagged", "chat-1")
+        [event] = events.read_events(session, kinds=[ConversationFlagged.kind])
+        assert (event.client, event.subject) == ("tests", "chat-1")
+        assert event.details["first_flag_index"] == 2
         texts = session.scalars(select(ConversationMessage.text)).all()
         assert len(texts) == 4 and all(texts)
     db.dispose()

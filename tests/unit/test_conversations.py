@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safeguard.config import ConfigError, Settings
+from safeguard.config import Settings
 from safeguard.conversations.corpus import load_corpus
 from safeguard.conversations.evaluation import (
     CrossValidation,
@@ -31,7 +31,7 @@ from safeguard.conversations.scoring import score_lines
 from safeguard.conversations.signals import SIGNAL_NAMES, detect, is_age_gap
 from safeguard.conversations.stream import ConversationState
 from safeguard.conversations.training import featurise
-from safeguard.errors import BadRequest
+from safeguard.errors import BadRequest, ConfigError
 from tests.conftest import FIXTURES
 
 FALSE_ALARMS = FIXTURES / "conversations" / "false_alarms.jsonl"

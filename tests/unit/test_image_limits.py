@@ -7,10 +7,9 @@ import pytest
 from safeguard.config import (
     DEFAULT_MAX_IMAGE_ASPECT_RATIO,
     DEFAULT_MAX_IMAGE_SIDE,
-    ConfigError,
     Settings,
 )
-from safeguard.errors import ImageTooLarge, UndecodableMedia
+from safeguard.errors import ConfigError, ImageTooLarge, UndecodableMedia
 from safeguard.media.decode import DecodeLimits, decode_image
 from safeguard.screening.signals import image_signals
 from tests.conftest import jpeg_bytes, strip_png, synthetic_photo

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI
 
 from safeguard import __version__
-from safeguard.api import problems
+from safeguard.api import openapi, problems
 from safeguard.api.limits import BodySizeLimit
-from safeguard.api.metrics import Metrics
 from safeguard.api.routers import banks, conversations, health, metrics, review, screening
 from safeguard.api.state import AppState
 from safeguard.config import Settings
-from safeguard.conversations.model import RiskModel
 from safeguard.conversations.retention import ExpiredTextEraser
-from safeguard.conversations.service import ConversationService
-from safeguard.screening.service import Screener
-from safeguard.store.db import Database
-from safeguard.store.migrate import upgrade
 
 # Multipart framing around the largest accepted upload.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -31,27 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.auto_migrate:
-            upgrade(settings.database_url)
-        db = Database(settings.database_url)
-        screener = Screener(
-            db, settings.pdq_min_quality, pdq_view_allowance=settings.pdq_view_allowance
-        )
-        screener.matcher.sync(db)
-        model = RiskModel.chosen(settings.conversation_model, settings.conversation_threshold)
-        retention = timedelta(hours=settings.message_retention_hours)
-        app.state.safeguard = AppState(
-            settings,
-            db,
-            screener,
-            Metrics(screener.matcher.size),
-            ConversationService(db, model, retention),
-        )
-        eraser = ExpiredTextEraser(db, retention)
+        state = AppState(settings)
+        state.screener.matcher.sync(state.db)
+        app.state.safeguard = state
+        eraser = ExpiredTextEraser(state.db, state.message_retention)
         eraser.start()
         yield
         eraser.stop()
-        db.dispose()
+        state.close()
 
     app = FastAPI(
         title="Safeguard",
@@ -61,8 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "conversations for grooming risk."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
+    openapi.install(app)
     for module in (health, screening, banks, conversations, review, metrics):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)

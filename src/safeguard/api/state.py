@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from safeguard.api.metrics import Metrics
 from safeguard.apikeys import authenticate
 from safeguard.config import Settings
-from safeguard.conversations.service import ConversationService
 from safeguard.errors import Unauthorized
-from safeguard.media.decode import DecodeLimits
-from safeguard.screening.service import Screener
-from safeguard.store.db import Database
+from safeguard.services import Services
 
 
-@dataclass
-class AppState:
-    settings: Settings
-    db: Database
-    screener: Screener
-    metrics: Metrics
-    conversations: ConversationService
+class AppState(Services):
+    """The services, and the metrics of this worker."""
 
-    @property
-    def limits(self) -> DecodeLimits:
-        return DecodeLimits.from_settings(self.settings)
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.metrics = Metrics(self.screener.matcher.size)
 
 
 def app_state(request: Request) -> AppState:
@@ -34,11 +27,19 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-def require_client(request: Request) -> str:
+bearer = HTTPBearer(
+    scheme_name="ApiKey",
+    description="An API key made with `safeguard apikey create`, sent as a bearer token.",
+    auto_error=False,
+)
+"""The API-key security scheme; ``require_client`` answers its problems itself."""
+
+
+def require_client(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
     """The calling client's name, from ``Authorization: Bearer <key>``."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    if credentials is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    with app_state(request).db.read_session() as session:
-        return authenticate(session, key.strip())
+    return authenticate(app_state(request).db, credentials.credentials)

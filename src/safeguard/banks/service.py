@@ -16,9 +16,19 @@ from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safeguard import events
 from safeguard.banks.csv_format import ExportRow, export_csv, read_csv
 from safeguard.banks.models import BankSpec, NewEntry, validate_bank_name
 from safeguard.errors import Conflict, NotFound
+from safeguard.events import (
+    SYSTEM_ACTOR,
+    BankCreated,
+    BankDeleted,
+    BankEntriesAdded,
+    BankEntryDeleted,
+    BankEntryDisabled,
+    BankEntryEnabled,
+)
 from safeguard.store.db import Database, lock_change_log
 from safeguard.store.models import Bank, Entry, EntryChange, utcnow
 
@@ -55,7 +65,7 @@ class ImportSummary:
     already_present: int
 
 
-def create_bank(session: Session, spec: BankSpec) -> Bank:
+def create_bank(session: Session, spec: BankSpec, *, actor: str = SYSTEM_ACTOR) -> Bank:
     if session.scalar(select(Bank.id).where(Bank.name == spec.name)) is not None:
         raise Conflict(f"bank {spec.name!r} already exists")
     bank = Bank(
@@ -69,6 +79,10 @@ def create_bank(session: Session, spec: BankSpec) -> Bank:
         session.flush()
     except IntegrityError:
         raise Conflict(f"bank {spec.name!r} already exists") from None
+    events.record(
+        session,
+        BankCreated(actor, bank.name, bank.action, bank.kind, bank.pdq_threshold),
+    )
     return bank
 
 
@@ -94,7 +108,14 @@ def list_banks(session: Session) -> list[BankSummary]:
     return [BankSummary(b, counts.get(b.id, 0), enabled.get(b.id, 0)) for b in banks]
 
 
-def delete_bank(db: Database, name: str) -> None:
+def summarise(session: Session, bank: Bank) -> BankSummary:
+    """One bank with its entry counts."""
+    query = select(func.count(), func.count().filter(Entry.enabled)).where(Entry.bank_id == bank.id)
+    entries, enabled = session.execute(query).one()
+    return BankSummary(bank, entries, enabled)
+
+
+def delete_bank(db: Database, name: str, *, actor: str = SYSTEM_ACTOR) -> None:
     """Delete a bank: it stops matching, and its name is free, when this is called; its
     entries then go a batch per write transaction, and the bank with the last.
 
@@ -106,6 +127,7 @@ def delete_bank(db: Database, name: str) -> None:
         bank = get_bank(session, name)
         bank.deleted_at = utcnow()
         bank.name = f"{_DELETED_PREFIX}{bank.id}"
+        events.record(session, BankDeleted(actor, name, bank.id))
     purge_deleted_banks(db)
 
 
@@ -124,7 +146,9 @@ def purge_deleted_banks(db: Database) -> None:
                     session.execute(delete(Bank).where(Bank.id == bank_id))
 
 
-def add_entries(session: Session, bank: Bank, entries: Sequence[NewEntry]) -> AddResult:
+def add_entries(
+    session: Session, bank: Bank, entries: Sequence[NewEntry], *, actor: str = SYSTEM_ACTOR
+) -> AddResult:
     """Add entries to ``bank`` in this transaction; values the bank holds already are kept."""
     existing = _existing_values(session, bank, entries)
     seen: set[tuple[str, str]] = set()
@@ -152,6 +176,8 @@ def add_entries(session: Session, bank: Bank, entries: Sequence[NewEntry]) -> Ad
         ids = session.execute(_INSERT_ENTRIES, batch).scalars().all()
         added.extend(ids)
         _log_changes(session, ids)
+    if added:
+        events.record(session, BankEntriesAdded(actor, bank.name, len(added), added[0], added[-1]))
     return AddResult(added_ids=added, already_present=len(entries) - len(rows))
 
 
@@ -162,21 +188,26 @@ def get_entry(session: Session, bank: Bank, entry_id: int) -> Entry:
     return entry
 
 
-def set_entry_enabled(session: Session, bank: Bank, entry_id: int, enabled: bool) -> Entry:
+def set_entry_enabled(
+    session: Session, bank: Bank, entry_id: int, enabled: bool, *, actor: str = SYSTEM_ACTOR
+) -> Entry:
     entry = get_entry(session, bank, entry_id)
     if entry.enabled != enabled:
         lock_change_log(session)
         session.execute(update(Entry).where(Entry.id == entry.id).values(enabled=enabled))
         _log_changes(session, [entry.id])
+        toggled = BankEntryEnabled if enabled else BankEntryDisabled
+        events.record(session, toggled(actor, bank.name, entry.id))
         session.refresh(entry)
     return entry
 
 
-def delete_entry(session: Session, bank: Bank, entry_id: int) -> None:
+def delete_entry(session: Session, bank: Bank, entry_id: int, *, actor: str = SYSTEM_ACTOR) -> None:
     entry = get_entry(session, bank, entry_id)
     lock_change_log(session)
     session.execute(delete(Entry).where(Entry.id == entry.id))
     _log_changes(session, [entry_id])
+    events.record(session, BankEntryDeleted(actor, bank.name, entry_id))
 
 
 def list_entries(session: Session, bank: Bank, *, limit: int, after_id: int = 0) -> list[Entry]:
@@ -184,7 +215,9 @@ def list_entries(session: Session, bank: Bank, *, limit: int, after_id: int = 0)
     return list(session.scalars(_page(select(Entry), bank.id, limit, after_id)))
 
 
-def import_list(db: Database, name: str, source: IO[bytes]) -> ImportSummary:
+def import_list(
+    db: Database, name: str, source: IO[bytes], *, actor: str = SYSTEM_ACTOR
+) -> ImportSummary:
     """Import a CSV list from ``source`` (seekable, read from its current position).
 
     The whole list is checked first: a bad row raises InvalidList naming its line, and
@@ -201,7 +234,7 @@ def import_list(db: Database, name: str, source: IO[bytes]) -> ImportSummary:
     for batch in _batches(read_csv(source), _BATCH):
         with db.session() as session:
             lock_change_log(session)  # first, as delete_bank takes it
-            result = add_entries(session, get_bank(session, name), batch)
+            result = add_entries(session, get_bank(session, name), batch, actor=actor)
         added += len(result.added_ids)
         already_present += result.already_present
     return ImportSummary(added, already_present)

@@ -12,7 +12,7 @@ from typing import IO, Annotated
 import typer
 
 from safeguard.api.validation import MAX_INT64
-from safeguard.banks import service
+from safeguard.banks import catalog, service
 from safeguard.banks.csv_format import spool_file
 from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry
 from safeguard.cli import context
@@ -40,10 +40,9 @@ def create(
 ) -> None:
     """Create a bank."""
     spec = BankSpec(name, action, kind, pdq_threshold)
-    with context.database().session() as session:
-        bank = service.create_bank(session, spec)
+    bank = catalog.create_bank(context.database(), spec, context.ACTOR)
     print(
-        f"created bank {bank.name} (action {bank.action}, kind {bank.kind}, "
+        f"created bank {bank.name} (action {bank.action.value}, kind {bank.kind.value}, "
         f"pdq threshold {bank.pdq_threshold})"
     )
 
@@ -54,8 +53,7 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="Image files or directories.")],
 ) -> None:
     """Hash files (MD5, SHA-256, PDQ) into a bank."""
-    with context.database().read_session() as session:
-        service.get_bank(session, name)
+    catalog.get_bank(context.database(), name)
     min_quality = context.settings().pdq_min_quality
     entries: list[NewEntry] = []
     files = list(walk(paths))
@@ -71,8 +69,7 @@ def add(
                     f"{path}: PDQ quality {signals.pdq.quality} is below {min_quality}; "
                     "only its exact hashes were added"
                 )
-    with context.database().session() as session:
-        result = service.add_entries(session, service.get_bank(session, name), entries)
+    result = catalog.add_entries(context.database(), name, entries, context.ACTOR)
     print(
         f"added {len(result.added_ids)} entries from {len(files)} files "
         f"({result.already_present} already present)"
@@ -90,7 +87,7 @@ def import_list(
     after a failure adds the rest.
     """
     with _seekable_list(file) as source:
-        result = service.import_list(context.database(), name, source)
+        result = service.import_list(context.database(), name, source, actor=context.ACTOR)
     print(f"imported {result.added} entries ({result.already_present} already present)")
 
 
@@ -104,19 +101,17 @@ def export(name: str) -> None:
 @app.command("list")
 def list_banks() -> None:
     """One JSON object per bank."""
-    with context.database().read_session() as session:
-        for summary in service.list_banks(session):
-            bank = summary.bank
-            emit(
-                {
-                    "name": bank.name,
-                    "action": bank.action,
-                    "kind": bank.kind,
-                    "pdq_threshold": bank.pdq_threshold,
-                    "entries": summary.entries,
-                    "enabled_entries": summary.enabled_entries,
-                }
-            )
+    for bank in catalog.list_banks(context.database()):
+        emit(
+            {
+                "name": bank.name,
+                "action": bank.action.value,
+                "kind": bank.kind.value,
+                "pdq_threshold": bank.pdq_threshold,
+                "entries": bank.entries,
+                "enabled_entries": bank.enabled_entries,
+            }
+        )
 
 
 @app.command("delete")
@@ -127,7 +122,7 @@ def delete(
     """Delete a bank and all its entries."""
     if not yes:
         raise BadRequest("deleting a bank removes all its entries; add --yes to confirm")
-    service.delete_bank(context.database(), name)
+    service.delete_bank(context.database(), name, actor=context.ACTOR)
     print(f"deleted bank {name}")
 
 
@@ -149,9 +144,7 @@ def _seekable_list(file: Path) -> Iterator[IO[bytes]]:
 
 
 def _set_enabled(name: str, entry_id: int, enabled: bool) -> None:
-    with context.database().session() as session:
-        bank = service.get_bank(session, name)
-        service.set_entry_enabled(session, bank, entry_id, enabled)
+    catalog.set_entry_enabled(context.database(), name, entry_id, enabled, context.ACTOR)
     print(f"entry {entry_id} of bank {name} {'enabled' if enabled else 'disabled'}")
 
 

@@ -6,8 +6,11 @@ from functools import cache
 
 from safeguard.config import Settings
 from safeguard.media.decode import DecodeLimits
+from safeguard.services import Services
 from safeguard.store.db import Database
-from safeguard.store.migrate import upgrade
+
+# Who the event log names for changes made with the CLI.
+ACTOR = "cli"
 
 
 @cache
@@ -20,8 +23,11 @@ def limits() -> DecodeLimits:
 
 
 @cache
+def services() -> Services:
+    """The services over the configured database (migrated first unless
+    SAFEGUARD_AUTO_MIGRATE is off), built as the API builds them."""
+    return Services(settings())
+
+
 def database() -> Database:
-    """The configured database, migrated first unless SAFEGUARD_AUTO_MIGRATE is off."""
-    if settings().auto_migrate:
-        upgrade(settings().database_url)
-    return Database(settings().database_url)
+    return services().db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +108,6 @@ def score(
 def erase_expired() -> None:
     """Erase the text of messages older than SAFEGUARD_MESSAGE_RETENTION_HOURS (the API
     does so every minute; this is for running it from cron)."""
-    retention = timedelta(hours=context.settings().message_retention_hours)
-    erased = erase_expired_text(context.database(), retention)
+    services = context.services()
+    erased = erase_expired_text(services.db, services.message_retention)
     print(f"erased the text of {erased} expired messages")

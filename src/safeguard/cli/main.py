@@ -13,12 +13,12 @@ from typing import Annotated
 import typer
 
 from safeguard import apikeys
-from safeguard.banks import service as bank_service
+from safeguard.banks import catalog
 from safeguard.cli import bank, context, conversations
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
 from safeguard.errors import SafeguardError
-from safeguard.screening.service import Requester, Screener
+from safeguard.screening.service import Requester
 from safeguard.screening.signals import ContentSignals
 from safeguard.store.migrate import upgrade
 
@@ -77,14 +77,10 @@ def scan(
     ] = None,
 ) -> None:
     """Decide block / review / allow for each image, one JSON object per file."""
-    db = context.database()
-    with db.session() as session:
-        for name in banks or []:
-            bank_service.get_bank(session, name)
-    settings = context.settings()
-    screener = Screener(
-        db, settings.pdq_min_quality, pdq_view_allowance=settings.pdq_view_allowance
-    )
+    services = context.services()
+    for name in banks or []:
+        catalog.get_bank(services.db, name)
+    screener = services.screener
     for path, signals in _each_image(paths, "scanning", views=True):
         result = screener.screen(signals, Requester("cli", "scan", str(path)), banks)
         emit(
@@ -126,8 +122,7 @@ def db_upgrade() -> None:
 @apikey_app.command("create")
 def apikey_create(name: str) -> None:
     """Create an API key; the key is printed once, as the last line."""
-    with context.database().session() as session:
-        key = apikeys.create_key(session, name)
+    key = apikeys.create_key(context.database(), name, context.ACTOR)
     print(f"created API key {name}; store it now, it is not shown again:")
     print(key)
 
@@ -135,22 +130,20 @@ def apikey_create(name: str) -> None:
 @apikey_app.command("list")
 def apikey_list() -> None:
     """One JSON object per key (never the key itself)."""
-    with context.database().session() as session:
-        for record in apikeys.list_keys(session):
-            emit(
-                {
-                    "name": record.name,
-                    "created_at": record.created_at.isoformat(),
-                    "revoked": record.revoked_at is not None,
-                }
-            )
+    for record in apikeys.list_keys(context.database()):
+        emit(
+            {
+                "name": record.name,
+                "created_at": record.created_at.isoformat(),
+                "revoked": record.revoked,
+            }
+        )
 
 
 @apikey_app.command("revoke")
 def apikey_revoke(name: str) -> None:
     """Revoke a key at once."""
-    with context.database().session() as session:
-        apikeys.revoke_key(session, name)
+    apikeys.revoke_key(context.database(), name, context.ACTOR)
     print(f"revoked API key {name}")
 
 

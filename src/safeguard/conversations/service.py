@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.stream import ConversationState
 from safeguard.errors import NotFound
+from safeguard.events import ConversationFlagged, record
 from safeguard.store.db import Database
 from safeguard.store.models import (
-    AuditEvent,
     Conversation,
     ConversationMessage,
     ReviewItem,
@@ -126,24 +126,22 @@ class ConversationService:
         risk: float,
         state: ConversationState,
     ) -> str:
-        reason = {
-            "risk": round(risk, 4),
-            "threshold": self.model.threshold,
-            "first_flag_index": state.first_flag_index,
-            "signals": [hit.as_dict() for hit in state.signals.values()],
-        }
+        flagged = ConversationFlagged(
+            client,
+            conversation.external_id,
+            risk=round(risk, 4),
+            threshold=self.model.threshold,
+            first_flag_index=state.first_flag_index,
+            signals=[hit.as_dict() for hit in state.signals.values()],
+        )
         item = ReviewItem(
-            kind="conversation", client=client, conversation_id=conversation.id, reason=reason
+            kind="conversation",
+            client=client,
+            conversation_id=conversation.id,
+            reason=flagged.details(),
         )
         session.add(item)
-        session.add(
-            AuditEvent(
-                client=client,
-                action="conversation.flagged",
-                subject=conversation.external_id,
-                details=reason,
-            )
-        )
+        record(session, flagged)
         session.flush()
         return item.id
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
-
 from safeguard import apikeys
 from safeguard.banks import service
 from safeguard.banks.models import BankSpec, NewEntry
+from safeguard.events import SYSTEM_ACTOR
 from safeguard.media.decode import DecodeLimits
 from safeguard.screening.signals import ContentSignals, image_signals
 from safeguard.signals import MD5, PDQ, SHA256
 from safeguard.store.db import Database
-from safeguard.store.models import ApiKey
 
 BANK = "demo"
 KEY_NAME = "demo"
@@ -56,8 +54,8 @@ def setup(db: Database, data_dir: Path) -> Iterator[str]:
         else:
             yield f"bank {BANK!r} already exists"
         key_path = data_dir / KEY_FILE
-        if session.scalar(select(ApiKey.id).where(ApiKey.name == KEY_NAME)) is None:
-            key = apikeys.create_key(session, KEY_NAME)
+        if not apikeys.has_key(session, KEY_NAME):
+            key = apikeys.add_key(session, KEY_NAME, SYSTEM_ACTOR)
             data_dir.mkdir(parents=True, exist_ok=True)
             key_path.write_text(key + "\n")
             key_path.chmod(0o600)

@@ -2,7 +2,8 @@
 
 Exact signals (MD5, SHA-256) are looked up in the database's index on (signal_type,
 value): always current, and no memory per entry in the worker. PDQ hashes are searched in
-memory, in one HammingIndex per bank, each within that bank's own thresholds, so a bank
+memory, in one index per bank (``index.base.CodeIndex``; by default the multi-index
+HammingIndex), each within that bank's own thresholds, so a bank
 with a wide threshold never widens the search of another. The indexes are kept in sync
 by replaying the change log: ``sync`` reads the changes committed since the last sequence
 number it applied, joined with each changed entry's current state, so replays are
@@ -25,6 +26,7 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from safeguard.index.base import CodeIndex, IndexFactory
 from safeguard.index.hamming import HammingIndex
 from safeguard.signals import PDQ
 from safeguard.store.db import Database
@@ -50,10 +52,11 @@ class Candidate:
 class Matcher:
     """The PDQ indexes of one worker, and the lookups that combine them with the database."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_factory: IndexFactory = HammingIndex) -> None:
+        self._new_index = index_factory
         self._lock = threading.Lock()  # guards the indexes; never held with a connection
         self._sync_lock = threading.Lock()  # one catch-up at a time
-        self._banks: dict[str, HammingIndex] = {}
+        self._banks: dict[str, CodeIndex] = {}
         self._last_seq: int | None = None
 
     def size(self) -> dict[str, int]:
@@ -132,10 +135,10 @@ class Matcher:
             ):
                 ids.setdefault(bank_id, []).append(entry_id)
                 codes.setdefault(bank_id, []).append(bytes.fromhex(value))
-        banks = {
-            bank_id: HammingIndex(_codes(codes[bank_id]), np.array(ids[bank_id], dtype=np.int64))
-            for bank_id in ids
-        }
+        banks: dict[str, CodeIndex] = {}
+        for bank_id, bank_ids in ids.items():
+            banks[bank_id] = self._new_index()
+            banks[bank_id].add(np.array(bank_ids, dtype=np.int64), _codes(codes[bank_id]))
         with self._lock:
             self._banks = banks
             self._last_seq = int(last or 0)
@@ -173,7 +176,9 @@ class Matcher:
             for bank_id, values in live.items():
                 codes = _codes([bytes.fromhex(value) for value in values.values()])
                 ids = np.array(list(values), dtype=np.int64)
-                self._banks.setdefault(bank_id, HammingIndex()).add(ids, codes)
+                if bank_id not in self._banks:
+                    self._banks[bank_id] = self._new_index()
+                self._banks[bank_id].add(ids, codes)
             self._banks = {b: index for b, index in self._banks.items() if len(index)}
             self._last_seq = int(rows[-1][0])
 

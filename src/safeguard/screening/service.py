@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safeguard import events
 from safeguard.banks.models import BankAction, BankKind
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.errors import InvalidSignal
+from safeguard.events import ScreeningDecided
 from safeguard.media.variants import ORIGINAL
 from safeguard.screening.matcher import Matcher
 from safeguard.screening.policy import BankRule, Decision, Match, decide
@@ -119,7 +121,8 @@ class Screener:
             candidates = self.matcher.exact_candidates(session, exact)
             candidates += self.matcher.confirmed(session, near)
             decision, matches = decide(candidates, rules)
-            record = Screening(
+            api_matches = [_api_match(m) for m in matches]
+            screening = Screening(
                 client=requester.client,
                 source=requester.source,
                 content_id=requester.content_id,
@@ -129,21 +132,24 @@ class Screener:
                 pdq=_str_or_none(shown.get(PDQ.name)),
                 pdq_quality=_int_or_none(shown.get("pdq_quality")),
                 decision=decision.value,
-                matches=[_api_match(m) for m in matches],
+                matches=api_matches,
             )
-            session.add(record)
+            session.add(screening)
             session.flush()
+            decided = ScreeningDecided(
+                requester.client, screening.id, requester.source, decision.value, api_matches
+            )
+            events.record(session, decided)
             if decision is Decision.REVIEW:
-                reason = {"matches": [_api_match(m) for m in matches]}
                 session.add(
                     ReviewItem(
                         kind="screening",
                         client=requester.client,
-                        screening_id=record.id,
-                        reason=reason,
+                        screening_id=screening.id,
+                        reason={"matches": api_matches},
                     )
                 )
-            return ScreeningResult(record.id, decision, matches, shown)
+            return ScreeningResult(screening.id, decision, matches, shown)
 
 
 def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from safeguard.api.openapi import PROTECTED, problem_responses, text_answer
 from safeguard.api.state import AppState, app_state, require_client
 from safeguard.api.validation import MAX_INT64, Text
-from safeguard.banks import service
+from safeguard.banks import catalog, service
 from safeguard.banks.csv_format import spool_file
 from safeguard.banks.models import (
     BankAction,
@@ -21,12 +23,15 @@ from safeguard.banks.models import (
     NewEntry,
     validate_pdq_quality,
 )
-from safeguard.errors import Conflict
 from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
-from safeguard.store.models import Bank, Entry
 
-router = APIRouter(tags=["banks"], dependencies=[Depends(require_client)])
+router = APIRouter(
+    tags=["banks"],
+    dependencies=[Depends(require_client)],
+    responses=problem_responses(*PROTECTED),
+)
 State = Annotated[AppState, Depends(app_state)]
+Client = Annotated[str, Depends(require_client)]  # who made a change, for the event log
 EntryId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 
 
@@ -38,14 +43,16 @@ class BankCreate(BaseModel):
 
 
 class BankOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str
     action: BankAction
     kind: BankKind
     pdq_threshold: int
     created_at: datetime
-    entries: int | None = None
-    enabled_entries: int | None = None
+    entries: int
+    enabled_entries: int
 
 
 class EntryCreate(BaseModel):
@@ -64,6 +71,8 @@ class EntryPatch(BaseModel):
 
 
 class EntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     bank: str
     signal_type: str
@@ -85,102 +94,71 @@ class ImportResult(BaseModel):
     already_present: int
 
 
-def _bank_out(bank: Bank, entries: int | None = None, enabled: int | None = None) -> BankOut:
-    return BankOut(
-        id=bank.id,
-        name=bank.name,
-        action=BankAction(bank.action),
-        kind=BankKind(bank.kind),
-        pdq_threshold=bank.pdq_threshold,
-        created_at=bank.created_at,
-        entries=entries,
-        enabled_entries=enabled,
-    )
+class BankList(BaseModel):
+    banks: list[BankOut]
 
 
-def _entry_out(entry: Entry, bank: Bank) -> EntryOut:
-    return EntryOut(
-        id=entry.id,
-        bank=bank.name,
-        signal_type=entry.signal_type,
-        value=entry.value,
-        external_id=entry.external_id,
-        labels=list(entry.labels),
-        source=entry.source,
-        enabled=entry.enabled,
-        created_at=entry.created_at,
-    )
+NOT_FOUND = problem_responses(404)
 
 
 @router.get("/v1/banks")
-def list_banks(state: State) -> dict[str, list[BankOut]]:
-    with state.db.read_session() as session:
-        summaries = service.list_banks(session)
-        return {"banks": [_bank_out(s.bank, s.entries, s.enabled_entries) for s in summaries]}
+def list_banks(state: State) -> BankList:
+    return BankList(banks=[BankOut.model_validate(b) for b in catalog.list_banks(state.db)])
 
 
-@router.post("/v1/banks", status_code=201)
-def create_bank(body: BankCreate, state: State) -> BankOut:
+@router.post("/v1/banks", status_code=201, responses=problem_responses(409, 413))
+def create_bank(body: BankCreate, state: State, client: Client) -> BankOut:
     spec = BankSpec(body.name, body.action, body.kind, body.pdq_threshold)
-    with state.db.session() as session:
-        return _bank_out(service.create_bank(session, spec), 0, 0)
+    return BankOut.model_validate(catalog.create_bank(state.db, spec, client))
 
 
-@router.get("/v1/banks/{name}")
+@router.get("/v1/banks/{name}", responses=NOT_FOUND)
 def get_bank(name: str, state: State) -> BankOut:
-    with state.db.read_session() as session:
-        bank = service.get_bank(session, name)
-        summary = next(s for s in service.list_banks(session) if s.bank.id == bank.id)
-        return _bank_out(bank, summary.entries, summary.enabled_entries)
+    return BankOut.model_validate(catalog.get_bank(state.db, name))
 
 
-@router.delete("/v1/banks/{name}", status_code=204)
-def delete_bank(name: str, state: State) -> Response:
+@router.delete("/v1/banks/{name}", status_code=204, responses=NOT_FOUND)
+def delete_bank(name: str, state: State, client: Client) -> Response:
     """Delete a bank: it stops matching at once; its entries are removed in batches."""
-    service.delete_bank(state.db, name)
+    service.delete_bank(state.db, name, actor=client)
     return Response(status_code=204)
 
 
-@router.get("/v1/banks/{name}/entries")
+@router.get("/v1/banks/{name}/entries", responses=NOT_FOUND)
 def list_entries(
     name: str,
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> EntryPage:
-    with state.db.read_session() as session:
-        bank = service.get_bank(session, name)
-        entries = service.list_entries(session, bank, limit=limit, after_id=after)
-        next_after = entries[-1].id if len(entries) == limit else None
-        return EntryPage(entries=[_entry_out(e, bank) for e in entries], next_after=next_after)
+    entries = catalog.list_entries(state.db, name, limit=limit, after_id=after)
+    next_after = entries[-1].id if len(entries) == limit else None
+    return EntryPage(entries=[EntryOut.model_validate(e) for e in entries], next_after=next_after)
 
 
-@router.post("/v1/banks/{name}/entries", status_code=201)
-def add_entry(name: str, body: EntryCreate, state: State) -> EntryOut:
+@router.post(
+    "/v1/banks/{name}/entries", status_code=201, responses=problem_responses(404, 409, 413)
+)
+def add_entry(name: str, body: EntryCreate, state: State, client: Client) -> EntryOut:
     entry = NewEntry(
         body.signal_type, body.value, body.external_id, tuple(body.labels), body.source
     )
     validate_pdq_quality(entry.signal_type, body.quality, state.settings.pdq_min_quality)
-    with state.db.session() as session:
-        bank = service.get_bank(session, name)
-        result = service.add_entries(session, bank, [entry])
-        if not result.added_ids:
-            raise Conflict(f"bank {name!r} already holds this {entry.signal_type} value")
-        return _entry_out(service.get_entry(session, bank, result.added_ids[0]), bank)
+    return EntryOut.model_validate(catalog.add_entry(state.db, name, entry, client))
 
 
-@router.patch("/v1/banks/{name}/entries/{entry_id}")
-def patch_entry(name: str, entry_id: EntryId, body: EntryPatch, state: State) -> EntryOut:
-    with state.db.session() as session:
-        bank = service.get_bank(session, name)
-        return _entry_out(service.set_entry_enabled(session, bank, entry_id, body.enabled), bank)
+@router.patch("/v1/banks/{name}/entries/{entry_id}", responses=problem_responses(404, 413))
+def patch_entry(
+    name: str, entry_id: EntryId, body: EntryPatch, state: State, client: Client
+) -> EntryOut:
+    return EntryOut.model_validate(
+        catalog.set_entry_enabled(state.db, name, entry_id, body.enabled, client)
+    )
 
 
-@router.delete("/v1/banks/{name}/entries/{entry_id}", status_code=204)
-def delete_entry(name: str, entry_id: EntryId, state: State) -> Response:
-    with state.db.session() as session:
-        bank = service.get_bank(session, name)
-        service.delete_entry(session, bank, entry_id)
+@router.delete("/v1/banks/{name}/entries/{entry_id}", status_code=204, responses=NOT_FOUND)
+def delete_entry(name: str, entry_id: EntryId, state: State, client: Client) -> Response:
+    catalog.delete_entry(state.db, name, entry_id, client)
     return Response(status_code=204)
 
 
@@ -189,8 +167,9 @@ def delete_entry(name: str, entry_id: EntryId, state: State) -> Response:
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
+    responses=problem_responses(404, 413),
 )
-async def import_list(name: str, request: Request, state: State) -> ImportResult:
+async def import_list(name: str, request: Request, state: State, client: Client) -> ImportResult:
     """Import a CSV list ``signal_type,signal_value[,external_id,labels]``.
 
     A bad row imports nothing (the problem names its line); a good list is added in
@@ -200,11 +179,17 @@ async def import_list(name: str, request: Request, state: State) -> ImportResult
         async for chunk in request.stream():
             await run_in_threadpool(spool.write, chunk)
         spool.seek(0)
-        result = await run_in_threadpool(service.import_list, state.db, name, spool)
+        result = await run_in_threadpool(
+            partial(service.import_list, actor=client), state.db, name, spool
+        )
     return ImportResult(added=result.added, already_present=result.already_present)
 
 
-@router.get("/v1/banks/{name}/export", response_class=StreamingResponse)
+@router.get(
+    "/v1/banks/{name}/export",
+    response_class=StreamingResponse,
+    responses=text_answer("text/csv") | NOT_FOUND,
+)
 def export_list(name: str, state: State) -> StreamingResponse:
     """The bank's enabled entries as CSV, streamed."""
     return StreamingResponse(

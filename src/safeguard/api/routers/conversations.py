@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from safeguard.api.openapi import PROTECTED, problem_responses
+from safeguard.api.schemas import ConversationOut, MessageScoreOut
 from safeguard.api.state import AppState, app_state, require_client
 from safeguard.api.validation import Text, UtcDateTime
 from safeguard.conversations.service import IncomingMessage
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], responses=problem_responses(*PROTECTED))
 
 ConversationId = Annotated[Text, Path(min_length=1, max_length=256)]
 ParticipantId = Annotated[Text, Field(min_length=1, max_length=256)]
@@ -31,27 +33,28 @@ class MessageIn(BaseModel):
     recipient_ids: list[ParticipantId] = Field(default_factory=list, max_length=100)
 
 
-@router.post("/v1/conversations/{conversation_id}/messages")
+@router.post("/v1/conversations/{conversation_id}/messages", responses=problem_responses(413))
 async def add_message(
     conversation_id: ConversationId,
     body: MessageIn,
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
-) -> dict[str, object]:
+) -> MessageScoreOut:
     """Score the conversation's next message: its risk, flag and signals after it."""
     message = IncomingMessage(
         body.sender_id, body.text, body.sent_at, body.sender_age_band, tuple(body.recipient_ids)
     )
-    return await run_in_threadpool(
+    scored = await run_in_threadpool(
         state.conversations.add_message, client, conversation_id, message
     )
+    return MessageScoreOut.model_validate(scored)
 
 
-@router.get("/v1/conversations/{conversation_id}")
+@router.get("/v1/conversations/{conversation_id}", responses=problem_responses(404))
 def get_conversation(
     conversation_id: ConversationId,
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
-) -> dict[str, object]:
+) -> ConversationOut:
     """A conversation's current risk, flag and signals."""
-    return state.conversations.get(client, conversation_id)
+    return ConversationOut.model_validate(state.conversations.get(client, conversation_id))

@@ -11,15 +11,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safeguard.api.openapi import PROTECTED, problem_responses
+from safeguard.api.schemas import ScreeningOut, ScreeningRecordOut
 from safeguard.api.state import AppState, app_state, require_client
 from safeguard.api.validation import Text, check_text
-from safeguard.errors import BadRequest, InvalidMultipart, NotFound
+from safeguard.errors import BadRequest, InvalidMultipart
+from safeguard.screening.records import get_screening as read_screening
 from safeguard.screening.service import Requester
 from safeguard.screening.signals import image_signals
 from safeguard.signals.digest import DigestAccumulator
-from safeguard.store.models import Screening
 
-router = APIRouter(tags=["screening"])
+router = APIRouter(tags=["screening"], responses=problem_responses(*PROTECTED))
 
 _UPLOAD_DOC = {
     "requestBody": {
@@ -55,14 +57,14 @@ class LookupRequest(BaseModel):
     uploader_id: Text | None = Field(default=None, max_length=256)
 
 
-@router.post("/v1/screen", openapi_extra=_UPLOAD_DOC)
+@router.post("/v1/screen", openapi_extra=_UPLOAD_DOC, responses=problem_responses(400, 413, 415))
 async def screen(
     request: Request,
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
     content_id: ClientId = None,
     uploader_id: ClientId = None,
-) -> dict[str, object]:
+) -> ScreeningOut:
     """Screen one image before it is published: ``block``, ``review`` or ``allow``."""
     started = time.perf_counter()
     digests = DigestAccumulator()
@@ -85,21 +87,21 @@ async def screen(
     requester = Requester(client, "upload", content_id, uploader_id)
     result = await run_in_threadpool(state.screener.screen, signals, requester)
     _observe(state, result.decision.value, "upload", started)
-    return result.as_dict()
+    return ScreeningOut.model_validate(result.as_dict())
 
 
-@router.post("/v1/lookup")
+@router.post("/v1/lookup", responses=problem_responses(413))
 def lookup(
     body: LookupRequest,
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
-) -> dict[str, object]:
+) -> ScreeningOut:
     """Decide on hashes the client computed itself; no content is sent."""
     started = time.perf_counter()
     requester = Requester(client, "lookup", body.content_id, body.uploader_id)
     result = state.screener.lookup(body.signals, requester, body.pdq_quality)
     _observe(state, result.decision.value, "lookup", started)
-    return result.as_dict()
+    return ScreeningOut.model_validate(result.as_dict())
 
 
 async def _form(request: Request) -> FormData:
@@ -127,31 +129,12 @@ def _observe(state: AppState, decision: str, source: str, started: float) -> Non
     state.metrics.screening_seconds.labels(source=source).observe(time.perf_counter() - started)
 
 
-@router.get("/v1/screenings/{screening_id}")
+@router.get("/v1/screenings/{screening_id}", responses=problem_responses(404))
 def get_screening(
     screening_id: Annotated[Text, Path(max_length=64)],
     state: Annotated[AppState, Depends(app_state)],
     client: Annotated[str, Depends(require_client)],
-) -> dict[str, object]:
+) -> ScreeningRecordOut:
     """The audit record of one of the caller's screenings: time, client, hashes, decision,
     matches. Another client's screening is not found."""
-    with state.db.read_session() as session:
-        record = session.get(Screening, screening_id)
-        if record is None or record.client != client:
-            raise NotFound(f"no screening {screening_id!r}")
-        return {
-            "screening_id": record.id,
-            "created_at": record.created_at.isoformat(),
-            "client": record.client,
-            "source": record.source,
-            "content_id": record.content_id,
-            "uploader_id": record.uploader_id,
-            "signals": {
-                "md5": record.md5,
-                "sha256": record.sha256,
-                "pdq": record.pdq,
-                "pdq_quality": record.pdq_quality,
-            },
-            "decision": record.decision,
-            "matches": record.matches,
-        }
+    return ScreeningRecordOut.model_validate(read_screening(state.db, client, screening_id))

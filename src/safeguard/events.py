@@ -1,0 +1,157 @@
+"""The event log: typed events of what changed, written in the transaction of the change.
+
+A change and its event commit together or not at all, so the log is complete. Audit reads
+it today; webhooks, reports to authorities and transparency metrics are to read the same
+log. Events hold ids, hashes, decisions and scores, never content or message text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard.store.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that changed: who caused it (``client``) and what it is about."""
+
+    kind: ClassVar[str]
+    client: str
+    subject: str
+
+    def details(self) -> dict[str, Any]:
+        """The event's own fields, as JSON values."""
+        own = {f.name for f in fields(Event)}
+        return {k: v for k, v in asdict(self).items() if k not in own}
+
+
+@dataclass(frozen=True)
+class ScreeningDecided(Event):
+    """A screening's decision (``subject``: the screening id)."""
+
+    kind: ClassVar[str] = "screening.decided"
+    source: str
+    decision: str
+    matches: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class ConversationFlagged(Event):
+    """A conversation crossed its threshold (``subject``: the client's conversation id)."""
+
+    kind: ClassVar[str] = "conversation.flagged"
+    risk: float
+    threshold: float
+    first_flag_index: int | None
+    signals: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class BankCreated(Event):
+    """A bank was created (``subject``: its name)."""
+
+    kind: ClassVar[str] = "bank.created"
+    action: str
+    bank_kind: str
+    pdq_threshold: int
+
+
+@dataclass(frozen=True)
+class BankDeleted(Event):
+    """A bank stopped matching and is being purged (``subject``: its name)."""
+
+    kind: ClassVar[str] = "bank.deleted"
+    bank_id: str
+
+
+@dataclass(frozen=True)
+class BankEntriesAdded(Event):
+    """Entries were added to a bank in one transaction (``subject``: the bank's name);
+    their ids run from ``first_entry_id`` to ``last_entry_id``."""
+
+    kind: ClassVar[str] = "bank.entries_added"
+    count: int
+    first_entry_id: int
+    last_entry_id: int
+
+
+@dataclass(frozen=True)
+class BankEntryEnabled(Event):
+    """An entry was enabled again (``subject``: the bank's name)."""
+
+    kind: ClassVar[str] = "bank.entry_enabled"
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class BankEntryDisabled(Event):
+    """An entry was disabled: it stays, but no longer matches (``subject``: the bank)."""
+
+    kind: ClassVar[str] = "bank.entry_disabled"
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class BankEntryDeleted(Event):
+    """An entry was deleted (``subject``: the bank's name)."""
+
+    kind: ClassVar[str] = "bank.entry_deleted"
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class ApiKeyCreated(Event):
+    """An API key was created (``subject``: the client it belongs to)."""
+
+    kind: ClassVar[str] = "api_key.created"
+
+
+@dataclass(frozen=True)
+class ApiKeyRevoked(Event):
+    """An API key was revoked (``subject``: the client it belonged to)."""
+
+    kind: ClassVar[str] = "api_key.revoked"
+
+
+# Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).
+SYSTEM_ACTOR = "safeguard"
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as the log holds it."""
+
+    id: int
+    at: datetime
+    kind: str
+    client: str
+    subject: str
+    details: dict[str, Any]
+
+
+def record(session: Session, event: Event) -> None:
+    """Add ``event`` to the log in the session's transaction."""
+    session.add(
+        AuditEvent(
+            client=event.client, action=event.kind, subject=event.subject, details=event.details()
+        )
+    )
+
+
+def read_events(
+    session: Session, *, after: int = 0, kinds: list[str] | None = None, limit: int = 100
+) -> list[RecordedEvent]:
+    """Events after the id ``after``, oldest first (``kinds`` restricts them)."""
+    query = select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit)
+    if kinds is not None:
+        query = query.where(AuditEvent.action.in_(kinds))
+    return [
+        RecordedEvent(e.id, e.at, e.action, e.client, e.subject, dict(e.details))
+        for e in session.scalars(query)
+    ]

@@ -1,0 +1,53 @@
+"""The services behind every face (API, CLI), built in one place from ``Settings``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+from safeguard.config import Settings
+from safeguard.conversations.model import RiskModel
+from safeguard.conversations.service import ConversationService
+from safeguard.media.decode import DecodeLimits
+from safeguard.screening.service import Screener
+from safeguard.store.db import Database
+from safeguard.store.migrate import upgrade
+
+
+class Services:
+    """The database and the services over it; each service is built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Open the configured database, migrated first unless SAFEGUARD_AUTO_MIGRATE is
+        off."""
+        if settings.auto_migrate:
+            upgrade(settings.database_url)
+        self.settings = settings
+        self.db = Database(settings.database_url)
+
+    @property
+    def limits(self) -> DecodeLimits:
+        """The caps that decoding uploads and files applies."""
+        return DecodeLimits.from_settings(self.settings)
+
+    @property
+    def message_retention(self) -> timedelta:
+        return timedelta(hours=self.settings.message_retention_hours)
+
+    @cached_property
+    def screener(self) -> Screener:
+        return Screener(
+            self.db,
+            self.settings.pdq_min_quality,
+            pdq_view_allowance=self.settings.pdq_view_allowance,
+        )
+
+    @cached_property
+    def conversations(self) -> ConversationService:
+        model = RiskModel.chosen(
+            self.settings.conversation_model, self.settings.conversation_threshold
+        )
+        return ConversationService(self.db, model, self.message_retention)
+
+    def close(self) -> None:
+        self.db.dispose()
