@@ -233,7 +233,7 @@ def import_list(
     added = already_present = 0
     for batch in _batches(read_csv(source), _BATCH):
         with db.session() as session:
-            lock_change_log(session)  # first, as delete_bank takes it
+            lock_change_log(session)  # first, as the purge of a deleted bank takes it
             result = add_entries(session, get_bank(session, name), batch, actor=actor)
         added += len(result.added_ids)
         already_present += result.already_present
