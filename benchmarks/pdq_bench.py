@@ -21,7 +21,8 @@ import pdqhash
 from PIL import Image, ImageOps
 
 from safeguard.media.decode import DecodeLimits, decode_image
-from safeguard.screening.signals import REDUCED_DECODE_MIN_SIDE, luma_of, plain_pdq
+from safeguard.media.image import REDUCED_DECODE_MIN_SIDE, ImageContent
+from safeguard.signals.pdq import plain_pdq
 from safeguard.signals.pdq_kernel import hash_pixels
 
 DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
@@ -100,7 +101,7 @@ def entropy_floor(data: bytes) -> None:
 def safeguard(data: bytes) -> bytes:
     """Safeguard's upload path for the image's own hash: reduced grey decode + PDQ."""
     image = decode_image(data, LIMITS, reduce_to=REDUCED_DECODE_MIN_SIDE)
-    return bytes.fromhex(plain_pdq(luma_of(image)).hex)
+    return bytes.fromhex(plain_pdq(ImageContent(data, image).luma).hex)
 
 
 def pipeline(paths: list[Path]) -> None:

@@ -10,7 +10,7 @@ changes of those photos, hashed and added to the bank so it is large.
 
 Every known and unknown photo is edited each way in ``robustness_edits.EDITS`` and saved
 as JPEG. Plain PDQ hashes each copy with ``pdqhash`` and looks it up at distance 31;
-Safeguard runs its upload pipeline (``image_signals``) and looks up every view at that
+Safeguard runs its upload pipeline (``content_signals``) and looks up every view at that
 view's threshold. A copy of a known photo counts as found when it matches that photo;
 any match to another entry (another photo or a distractor) is a false positive.
 """
@@ -35,9 +35,9 @@ from robustness_edits import EDITS
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.index.hamming import HammingIndex
 from safeguard.media.decode import DecodeLimits
-from safeguard.screening.signals import image_signals
+from safeguard.screening.signals import content_signals
 from safeguard.screening.views import edit_view_threshold, is_edit_view
-from safeguard.signals.pdq import DEFAULT_THRESHOLD
+from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
 from safeguard.signals.pdq_kernel import hash_pixels
 
 DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
@@ -150,13 +150,14 @@ def _cached_distractors(sources: list[Path], args: argparse.Namespace) -> np.nda
     if not path.exists():
         args.cache.mkdir(parents=True, exist_ok=True)
         np.save(path, distractor_codes(sources, args.distractors, args.seed))
-    return np.load(path)
+    codes: np.ndarray = np.load(path)
+    return codes
 
 
 def threshold(view: str) -> int:
     """The view's threshold in a bank with the default settings."""
     if is_edit_view(view):
-        return edit_view_threshold(DEFAULT_THRESHOLD, DEFAULT_PDQ_VIEW_ALLOWANCE)
+        return edit_view_threshold(DEFAULT_THRESHOLD, DEFAULT_PDQ_VIEW_ALLOWANCE, MAX_THRESHOLD)
     return DEFAULT_THRESHOLD
 
 
@@ -184,13 +185,19 @@ def _safeguard_matches(
     nearest_impostor: dict[str, int],
 ) -> tuple[set[int], list[str]]:
     """Entries matched by any view, and "view,genuine,impostor" nearest distances per view."""
-    views = [(n, h) for n, h in image_signals(data, LIMITS).pdq_views if h.quality >= MIN_QUALITY]
+    views = [
+        v
+        for v in content_signals(data, LIMITS).values["pdq"]
+        if v.quality is not None and v.quality >= MIN_QUALITY
+    ]
     if not views:
         return set(), []
-    queries = np.frombuffer(b"".join(h.code for _, h in views), np.uint8).reshape(-1, 32)
+    queries = np.frombuffer(b"".join(bytes.fromhex(v.value) for v in views), np.uint8)
+    queries = queries.reshape(-1, 32)
     matched: set[int] = set()
     distances: list[str] = []
-    for (name, _), hits in zip(views, index.search(queries, SEARCH_RADIUS), strict=True):
+    for view, hits in zip(views, index.search(queries, SEARCH_RADIUS), strict=True):
+        name = view.view
         limit = threshold(name)
         genuine = min((d for e, d in hits if e == expected), default=256)
         impostor = min((d for e, d in hits if e != expected), default=256)

@@ -17,6 +17,7 @@ timed separately on every upload, then the whole as ``POST /v1/screen`` runs it:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import statistics
@@ -31,9 +32,10 @@ from PIL import Image
 from safeguard.banks import service as banks
 from safeguard.banks.models import BankSpec, NewEntry
 from safeguard.media.decode import DecodeLimits, decode_image
+from safeguard.media.image import REDUCED_DECODE_MIN_SIDE, ImageContent
 from safeguard.screening.service import Requester, Screener
-from safeguard.screening.signals import REDUCED_DECODE_MIN_SIDE, image_signals, luma_of, pdq_views
-from safeguard.signals.digest import digest_chunks
+from safeguard.screening.signals import content_signals
+from safeguard.signals.pdq import pdq_views
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
@@ -83,12 +85,12 @@ def main() -> None:
         upgrade(url)
         db = Database(url)
         fill_bank(db, uploads[::10], args.entries)
-        screener = Screener(db, pdq_min_quality=50)
+        screener = Screener(db, min_quality=50)
         requester = Requester("bench", "latency")
-        screener.screen(image_signals(uploads[0], LIMITS), requester)  # compile, load index
-        signals = {id(d): image_signals(d, LIMITS) for d in uploads}
+        screener.screen(content_signals(uploads[0], LIMITS), requester)  # compile, load index
+        signals = {id(d): content_signals(d, LIMITS) for d in uploads}
         planes = {
-            id(d): luma_of(decode_image(d, LIMITS, reduce_to=REDUCED_DECODE_MIN_SIDE))
+            id(d): ImageContent(d, decode_image(d, LIMITS, reduce_to=REDUCED_DECODE_MIN_SIDE)).luma
             for d in uploads
         }
         print(f"{len(uploads)} uploads of 1156x866, bank of {args.entries:,} PDQ entries, one core")
@@ -96,23 +98,29 @@ def main() -> None:
         timed(
             "decode", uploads, lambda d: decode_image(d, LIMITS, reduce_to=REDUCED_DECODE_MIN_SIDE)
         )
-        timed("digests", uploads, lambda d: digest_chunks([d]))
+        timed("digests", uploads, digests)
         timed("views (build + hash)", uploads, lambda d: pdq_views(planes[id(d)]))
         timed("lookup + decision", uploads, lambda d: screener.screen(signals[id(d)], requester))
         timed(
             "whole screening",
             uploads,
-            lambda d: screener.screen(image_signals(d, LIMITS), requester),
+            lambda d: screener.screen(content_signals(d, LIMITS), requester),
         )
-        views = len(signals[id(uploads[0])].pdq_views)
+        views = len(signals[id(uploads[0])].values["pdq"])
         print(f"{views} PDQ views per upload")
         db.dispose()
 
 
+def digests(data: bytes) -> tuple[str, str]:
+    """MD5 and SHA-256 of the bytes, as the md5 and sha256 signal types compute them."""
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return md5, hashlib.sha256(data).hexdigest()
+
+
 def fill_bank(db: Database, known: list[bytes], count: int) -> None:
     rng = np.random.default_rng(1)
-    values = [image_signals(d, LIMITS).pdq for d in known]
-    entries = [NewEntry("pdq", v.hex) for v in values if v is not None]
+    values = [content_signals(d, LIMITS).own("pdq") for d in known]
+    entries = [NewEntry("pdq", v.value) for v in values if v is not None]
     codes = rng.integers(0, 256, size=(count - len(entries), 32), dtype=np.uint8)
     entries += [NewEntry("pdq", bytes(code).hex()) for code in codes]
     with db.session() as session:

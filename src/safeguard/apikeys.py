@@ -1,5 +1,11 @@
-"""API keys: created once and shown once; only their SHA-256 is stored. Creating and
-revoking a key is logged as an event."""
+"""API keys and the clients that own them.
+
+A client is a platform or tenant: its records (screenings, conversations, review items,
+audit events) carry its name, so they outlive any one of its keys. A key is created once
+and shown once; only its SHA-256 is stored. To rotate, create a second key for the same
+client, switch to it, and revoke the first. Creating and revoking a key is logged as an
+event.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safeguard import events
 from safeguard.banks.models import validate_bank_name
-from safeguard.errors import Conflict, NotFound, Unauthorized
+from safeguard.errors import Conflict, InvalidName, NotFound, Unauthorized
 from safeguard.events import ApiKeyCreated, ApiKeyRevoked
 from safeguard.store.db import Database
-from safeguard.store.models import ApiKey, utcnow
+from safeguard.store.models import ApiKey, Client, utcnow
 
 KEY_PREFIX = "sg_"
 
 
 @dataclass(frozen=True)
 class ApiKeyView:
-    """A key's client name and state (never the key)."""
+    """A key's name, its client and its state (never the key)."""
 
     name: str
+    client: str
     created_at: datetime
     revoked: bool
 
@@ -34,39 +42,71 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(db: Database, name: str, actor: str) -> str:
-    """Create a key for client ``name`` and return it; it cannot be shown again."""
+def _validate_name(kind: str, name: str) -> str:
+    """``name`` if it follows the naming rule of banks (which key and client names share);
+    otherwise raise InvalidName, naming ``kind`` ("API key", "client")."""
+    try:
+        return validate_bank_name(name)
+    except InvalidName:
+        raise InvalidName(
+            f"invalid {kind} name {name!r}: use 1-128 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        ) from None
+
+
+def create_key(db: Database, name: str, actor: str, client: str | None = None) -> str:
+    """Create the key ``name`` for ``client`` (by default, a client named like the key),
+    creating the client if it is new, and return the key; it cannot be shown again."""
     with db.session() as session:
-        return add_key(session, name, actor)
+        return add_key(session, name, actor, client)
 
 
-def add_key(session: Session, name: str, actor: str) -> str:
+def add_key(session: Session, name: str, actor: str, client: str | None = None) -> str:
     """``create_key`` in the caller's transaction."""
-    validate_bank_name(name)  # the same naming rule as banks
-    if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+    _validate_name("API key", name)
+    owner = _validate_name("client", name if client is None else client)
+    if has_key(session, name):
         raise Conflict(f"an API key named {name!r} already exists")
+    _ensure_client(session, owner)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(name=name, key_hash=_digest(key)))
-    events.record(session, ApiKeyCreated(actor, name))
-    session.flush()
+    session.add(ApiKey(name=name, client=owner, key_hash=_digest(key)))
+    try:
+        session.flush()
+    except IntegrityError:  # the same name, created by a concurrent transaction
+        raise Conflict(f"an API key named {name!r} already exists") from None
+    events.record(session, ApiKeyCreated(actor, name, owner))
     return key
 
 
+def _ensure_client(session: Session, name: str) -> None:
+    """Create the client ``name`` unless it exists; one created meanwhile by a concurrent
+    transaction is no error."""
+    if session.get(Client, name) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(Client(name=name))
+    except IntegrityError:
+        pass
+
+
 def authenticate(db: Database, key: str) -> str:
-    """The client name of a valid, unrevoked key; raise Unauthorized otherwise."""
+    """The name of the client owning ``key``, a valid and unrevoked key; raise
+    Unauthorized otherwise."""
     with db.read_session() as session:
         record = session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(key)))
         if record is None or record.revoked_at is not None:
             raise Unauthorized("the API key is not valid")
-        return record.name
+        return record.client
 
 
 def list_keys(db: Database) -> list[ApiKeyView]:
-    """Every key, by name."""
+    """Every key, revoked or not, by client and then by name."""
     with db.read_session() as session:
+        query = select(ApiKey).order_by(ApiKey.client, ApiKey.name)
         return [
-            ApiKeyView(k.name, k.created_at, k.revoked_at is not None)
-            for k in session.scalars(select(ApiKey).order_by(ApiKey.name))
+            ApiKeyView(k.name, k.client, k.created_at, k.revoked_at is not None)
+            for k in session.scalars(query)
         ]
 
 
@@ -76,10 +116,10 @@ def has_key(session: Session, name: str) -> bool:
 
 
 def revoke_key(db: Database, name: str, actor: str) -> None:
-    """Revoke the key of client ``name`` at once."""
+    """Revoke the key named ``name`` at once; its client's other keys keep working."""
     with db.session() as session:
         record = session.scalar(select(ApiKey).where(ApiKey.name == name))
         if record is None:
             raise NotFound(f"no API key named {name!r}")
         record.revoked_at = utcnow()
-        events.record(session, ApiKeyRevoked(actor, name))
+        events.record(session, ApiKeyRevoked(actor, name, record.client))

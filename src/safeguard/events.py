@@ -49,7 +49,7 @@ class ConversationFlagged(Event):
     risk: float
     threshold: float
     first_flag_index: int | None
-    signals: list[dict[str, object]]
+    cues: list[dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class BankCreated(Event):
     kind: ClassVar[str] = "bank.created"
     action: str
     bank_kind: str
-    pdq_threshold: int
+    thresholds: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -106,17 +106,39 @@ class BankEntryDeleted(Event):
 
 
 @dataclass(frozen=True)
+class ContentItemEnabled(Event):
+    """A content item (all its entries) takes part in matching again (``subject``: the
+    bank's name)."""
+
+    kind: ClassVar[str] = "bank.item_enabled"
+    content_item_id: int
+
+
+@dataclass(frozen=True)
+class ContentItemDisabled(Event):
+    """A content item was disabled: its entries stay, but none matches (``subject``: the
+    bank's name)."""
+
+    kind: ClassVar[str] = "bank.item_disabled"
+    content_item_id: int
+
+
+@dataclass(frozen=True)
 class ApiKeyCreated(Event):
-    """An API key was created (``subject``: the client it belongs to)."""
+    """An API key was created (``subject``: the key's name; ``owner``: the client it
+    belongs to, whose records it reads and writes)."""
 
     kind: ClassVar[str] = "api_key.created"
+    owner: str
 
 
 @dataclass(frozen=True)
 class ApiKeyRevoked(Event):
-    """An API key was revoked (``subject``: the client it belonged to)."""
+    """An API key was revoked (``subject``: the key's name; ``owner``: the client it
+    belongs to, whose other keys keep working)."""
 
     kind: ClassVar[str] = "api_key.revoked"
+    owner: str
 
 
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).

@@ -85,12 +85,13 @@ def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
-def create_api_key(database_url: str, name: str) -> str:
-    """A new API key in the database at ``database_url``, migrated first."""
+def create_api_key(database_url: str, name: str, client: str | None = None) -> str:
+    """A new API key ``name`` for ``client`` (by default, a client named like the key) in
+    the database at ``database_url``, migrated first."""
     upgrade(database_url)
     db = Database(database_url)
     try:
-        return apikeys.create_key(db, name, "tests")
+        return apikeys.create_key(db, name, "tests", client)
     finally:
         db.dispose()
 

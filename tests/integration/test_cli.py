@@ -66,7 +66,13 @@ def test_bank_workflow_and_scan(cli: Cli, tmp_path: Path) -> None:
     first, second = (json.loads(line) for line in output.splitlines())
     assert list(first) == ["path", "decision", "matches"]
     assert first["decision"] == "block" and second["decision"] == "allow"
-    assert list(first["matches"][0]) == ["bank", "entry_id", "signal_type", "distance"]
+    assert list(first["matches"][0]) == [
+        "bank",
+        "entry_id",
+        "content_item_id",
+        "signal_type",
+        "distance",
+    ]
     only_later = json.loads(cli.ok("scan", "--bank", "later", str(copy)))
     assert only_later["decision"] == "allow"
 
@@ -152,10 +158,10 @@ def test_conversations_score_prints_one_object_per_conversation(cli: Cli, tmp_pa
     ]
     assert len(records) == 8
     for record in records:
-        assert list(record) == ["conversation_id", "risk", "flagged", "first_flag_index", "signals"]
+        assert list(record) == ["conversation_id", "risk", "flagged", "first_flag_index", "cues"]
         assert 0.0 <= record["risk"] <= 1.0 and record["flagged"] is False
         assert record["first_flag_index"] is None
-    assert records[0]["signals"] == [{"name": "secrecy", "messages": [2, 3, 4]}]
+    assert records[0]["cues"] == [{"name": "secrecy", "messages": [2, 3, 4]}]
     strict = cli.ok("conversations", "score", "--threshold", "0.01", str(source)).splitlines()
     assert all(json.loads(line)["first_flag_index"] == 0 for line in strict)
     piped = cli.run("conversations", "score", "--format", "jsonl", "-", stdin=source.read_bytes())

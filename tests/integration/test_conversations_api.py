@@ -89,18 +89,18 @@ def test_messages_update_the_risk_and_a_crossing_opens_a_review_item(
     assert crossing["review_item_id"]
     later = client.post(url, json=message(f"more {RISKY_WORD}", "a", sender_age_band="18+"))
     assert later.json()["review_item_id"] is None  # one review item per conversation
-    names = {s["name"] for s in later.json()["signals"]}
+    names = {c["name"] for c in later.json()["cues"]}
     assert "age_gap" in names
     state = client.get("/v1/conversations/chat-1").json()
     assert state["messages"] == 4 and state["first_flag_index"] == 2
     queue = client.get("/v1/review-items").json()["items"]
     assert [(i["kind"], i["conversation_id"]) for i in queue] == [("conversation", "chat-1")]
-    assert queue[0]["reason"]["first_flag_index"] == 2
+    assert queue[0]["reason"]["first_flag_index"] == 2 and "cues" in queue[0]["reason"]
     db = Database(database_url)
     with db.session() as session:
         [event] = events.read_events(session, kinds=[ConversationFlagged.kind])
         assert (event.client, event.subject) == ("tests", "chat-1")
-        assert event.details["first_flag_index"] == 2
+        assert event.details["first_flag_index"] == 2 and "cues" in event.details
         texts = session.scalars(select(ConversationMessage.text)).all()
         assert len(texts) == 4 and all(texts)
     db.dispose()

@@ -47,7 +47,7 @@ def test_0004_caps_thresholds_and_keeps_banks(blank_database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(insert_bank, {"id": "a", "name": "wide", "threshold": 128})
         connection.execute(insert_bank, {"id": "b", "name": "usual", "threshold": 31})
-    upgrade(blank_database_url)
+    upgrade(blank_database_url, "0004")
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT name, kind, pdq_threshold, deleted_at FROM banks ORDER BY name")

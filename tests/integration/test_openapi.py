@@ -87,9 +87,15 @@ def test_screening_answers_name_decision_matches_and_signals(
     decision = resolve(spec, schema["properties"]["decision"])
     assert set(decision["enum"]) == {"block", "review", "allow"}
     match = resolve(spec, schema["properties"]["matches"]["items"])
-    assert {"bank", "entry_id", "signal_type", "distance", "effect", "view"} <= set(
-        match["properties"]
-    )
+    assert {
+        "bank",
+        "entry_id",
+        "content_item_id",
+        "signal_type",
+        "distance",
+        "effect",
+        "view",
+    } <= set(match["properties"])
     signals = resolve(spec, schema["properties"]["signals"])
     assert set(signals["properties"]) == {"md5", "sha256", "pdq", "pdq_quality"}
 
@@ -101,7 +107,7 @@ def test_the_api_key_is_a_bearer_scheme_every_protected_operation_uses(
     [(name, scheme)] = schemes.items()
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
     for method, path, operation in operations(spec):
-        expected = [] if path == "/v1/health" else [{name: []}]
+        expected: list[dict[str, list[str]]] = [] if path == "/v1/health" else [{name: []}]
         assert operation.get("security", []) == expected, f"{method.upper()} {path}"
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from safeguard.banks import service
-from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry, validate_pdq_quality
+from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry, validate_quality
 from safeguard.errors import Conflict, InvalidList, InvalidName, InvalidSignal, NotFound
 from safeguard.media.decode import DecodeLimits
 from safeguard.screening.matcher import Matcher
 from safeguard.screening.service import Requester, Screener
-from safeguard.screening.signals import image_signals
-from safeguard.signals.pdq import MAX_THRESHOLD, check_plausible
+from safeguard.screening.signals import content_signals
+from safeguard.signals.pdq import MAX_THRESHOLD, PDQ
 from safeguard.store.db import Database
 from safeguard.store.models import Entry, EntryChange
 from tests.conftest import FIXTURES
@@ -29,7 +30,7 @@ LIMITS = DecodeLimits(50 * 1024 * 1024, 50_000_000)
 
 
 @pytest.fixture
-def db(database_url: str) -> Database:
+def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
@@ -39,11 +40,11 @@ def test_bank_names_and_thresholds_are_validated() -> None:
     with pytest.raises(InvalidName):
         BankSpec("has space")
     with pytest.raises(InvalidSignal):
-        BankSpec("ok", pdq_threshold=200)
-    assert BankSpec("ok", pdq_threshold=MAX_THRESHOLD).pdq_threshold == 44
+        BankSpec("ok", thresholds={"pdq": 200})
+    assert BankSpec("ok", thresholds={"pdq": MAX_THRESHOLD}).thresholds["pdq"] == 44
     for threshold in (MAX_THRESHOLD + 1, 128, -1):
         with pytest.raises(InvalidSignal, match="between 0 and 44"):
-            BankSpec("ok", pdq_threshold=threshold)
+            BankSpec("ok", thresholds={"pdq": threshold})
 
 
 @pytest.mark.parametrize("value", ["0" * 64, "f" * 64, "0" * 62 + "ff", "f" * 62 + "00"])
@@ -64,20 +65,20 @@ def test_real_hashes_are_plausible(shared_data: Path) -> None:
     images = [*(shared_data / "photos").iterdir(), *(reference / "data").rglob("*")]
     for path in images:
         if path.suffix.lower() in {".jpg", ".jpeg", ".png"}:
-            signals = image_signals(path.read_bytes(), LIMITS, views=False)
-            values.append(signals.pdq.hex if signals.pdq else "")
+            own = content_signals(path.read_bytes(), LIMITS, views=False).own("pdq")
+            values.append(own.value if own else "")
     assert len(values) >= 500
     for value in values:
-        assert check_plausible(value) == value
+        assert PDQ.check_bank_value(value) == value
 
 
 def test_pdq_quality_below_the_minimum_is_refused() -> None:
-    validate_pdq_quality("pdq", None, 50)
-    validate_pdq_quality("pdq", 50, 50)
+    validate_quality("pdq", None, 50)
+    validate_quality("pdq", 50, 50)
     with pytest.raises(InvalidSignal, match="below the minimum of 50"):
-        validate_pdq_quality("pdq", 49, 50)
-    with pytest.raises(InvalidSignal, match="pdq values only"):
-        validate_pdq_quality("md5", 90, 50)
+        validate_quality("pdq", 49, 50)
+    with pytest.raises(InvalidSignal, match="md5 values have no quality"):
+        validate_quality("md5", 90, 50)
 
 
 def test_create_list_delete(db: Database) -> None:
@@ -144,8 +145,8 @@ def test_low_quality_pdq_takes_no_part(db: Database) -> None:
         bank = service.create_bank(s, BankSpec("q"))
         service.add_entries(s, bank, [NewEntry("pdq", PDQ_A)])
     screener = Screener(db, 50)
-    assert screener.lookup({"pdq": PDQ_A}, WHO, pdq_quality=49).decision.value == "allow"
-    assert screener.lookup({"pdq": PDQ_A}, WHO, pdq_quality=50).decision.value == "block"
+    assert screener.lookup({"pdq": PDQ_A}, WHO, qualities={"pdq": 49}).decision.value == "allow"
+    assert screener.lookup({"pdq": PDQ_A}, WHO, qualities={"pdq": 50}).decision.value == "block"
 
 
 def test_lookup_validates_hashes(db: Database) -> None:
@@ -207,8 +208,9 @@ def test_delete_removes_entries_in_batches_with_their_change_log(
 
     monkeypatch.setattr(db, "session", counting)
     service.delete_bank(db, "gone")
-    # One to mark the bank deleted, three full batches, then the last (empty) one with it.
-    assert transactions == 5
+    # One to mark the bank deleted, three full batches of entries, three of their content
+    # items (one each: the list had no external ids), then the last (empty) one with it.
+    assert transactions == 8
     with db.read_session() as s:
         assert [b.bank.name for b in service.list_banks(s)] == ["kept"]
         assert s.query(EntryChange).count() == 301 + 300

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from safeguard.conversations.cues import detect
 from safeguard.conversations.features import (
     MAX_SCORED_CHARS,
     bounded_message_counts,
@@ -30,15 +31,14 @@ from safeguard.conversations.features import (
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.retention import ExpiredTextEraser, erase_expired_text
 from safeguard.conversations.service import ConversationService, IncomingMessage
-from safeguard.conversations.signals import detect
-from safeguard.conversations.stream import MAX_SIGNAL_MESSAGES, ConversationState
+from safeguard.conversations.stream import MAX_CUE_MESSAGES, ConversationState
 from safeguard.store.db import Database
 from safeguard.store.models import ConversationMessage, utcnow
 from tests.integration.server import Cli, environment
 
 # The snapshot of a full window of worst-case messages stays under this (docs/conversations.md).
 SNAPSHOT_BOUND_BYTES = 256 * 1024
-# A message adds at most 3.5 slots a character scored, and its signals.
+# A message adds at most 3.5 slots a character scored, and its cues.
 MAX_MESSAGE_SLOTS = 3_510
 MEETING = "lets meet up at the park"
 SENT = datetime(2026, 11, 24, tzinfo=UTC)
@@ -72,21 +72,21 @@ def test_a_message_is_scored_on_its_first_characters_and_searched_whole() -> Non
     first, second = (bounded_message_counts(head + random_text(rng, 5_000)) for _ in range(2))
     assert first == second  # what follows the first characters adds no features...
     counts, names = bounded_message_counts(f"{head} {MEETING}")
-    assert names == ["meeting"]  # ...but its signals are found and counted
+    assert names == ["meeting"]  # ...but its cues are found and counted
     assert sum((counts - first[0]).values()) == 1 and not first[0] - counts
     short = "shall we meet at the library at noon"
     assert bounded_message_counts(short) == message_counts(short)
 
 
-def test_each_signal_lists_its_first_messages_and_each_message_its_own() -> None:
+def test_each_cue_lists_its_first_messages_and_each_message_its_own() -> None:
     model = RiskModel.default()
     state = ConversationState(model)
-    for _ in range(MAX_SIGNAL_MESSAGES + 5):
+    for _ in range(MAX_CUE_MESSAGES + 5):
         outcome = state.add(MEETING)
-    assert outcome.message_signals == ["meeting"]
-    assert state.signals["meeting"].messages == list(range(MAX_SIGNAL_MESSAGES))
+    assert outcome.message_cues == ["meeting"]
+    assert state.cues["meeting"].messages == list(range(MAX_CUE_MESSAGES))
     copy = ConversationState.restore(model, json.loads(json.dumps(state.snapshot())))
-    assert copy.signals == state.signals
+    assert copy.cues == state.cues
 
 
 def test_snapshots_written_before_packing_still_restore() -> None:
@@ -96,7 +96,7 @@ def test_snapshots_written_before_packing_still_restore() -> None:
         state.add(words, "16-17")
     older = state.snapshot() | {"window": [list(c.items()) for c in state.window]}
     copy = ConversationState.restore(model, json.loads(json.dumps(older)))
-    assert list(copy.window) == list(state.window) and copy.signals == state.signals
+    assert list(copy.window) == list(state.window) and copy.cues == state.cues
     assert math.isclose(copy.add("at noon").risk, state.add("at noon").risk, rel_tol=1e-9)
 
 
@@ -146,7 +146,7 @@ def test_expired_text_is_erased_on_schedule_without_new_messages(db: Database) -
     finally:
         eraser.stop()
     with db.session() as session:
-        assert session.scalars(select(ConversationMessage.signals)).first() == ["meeting"]
+        assert session.scalars(select(ConversationMessage.cues)).first() == ["meeting"]
 
 
 def test_erasing_goes_in_batches_and_counts_what_it_erased(db: Database) -> None:

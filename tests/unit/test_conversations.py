@@ -1,4 +1,4 @@
-"""Conversation safety: signals, the streaming scorer, the model file and the shipped model.
+"""Conversation safety: cues, the streaming scorer, the model file and the shipped model.
 
 All text here is neutral, everyday phrasing; the research corpora are only read by the
 tests marked as needing ../shared.
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from safeguard.config import Settings
 from safeguard.conversations.corpus import load_corpus
+from safeguard.conversations.cues import CUE_NAMES, detect, is_age_gap
 from safeguard.conversations.evaluation import (
     CrossValidation,
     choose_threshold,
@@ -28,7 +29,6 @@ from safeguard.conversations.evaluation import (
 from safeguard.conversations.features import DIMENSIONS, message_counts
 from safeguard.conversations.model import RiskModel, sigmoid
 from safeguard.conversations.scoring import score_lines
-from safeguard.conversations.signals import SIGNAL_NAMES, detect, is_age_gap
 from safeguard.conversations.stream import ConversationState
 from safeguard.conversations.training import featurise
 from safeguard.errors import BadRequest, ConfigError
@@ -39,7 +39,7 @@ WORDS = ["hello", "school", "game", "pizza", "park", "homework", "football", "fi
 
 
 @pytest.mark.parametrize(
-    ("text", "signal"),
+    ("text", "cue"),
     [
         ("how old are you btw", "age_probing"),
         ("what grade are you in", "age_probing"),
@@ -55,13 +55,13 @@ WORDS = ["hello", "school", "game", "pizza", "park", "homework", "football", "fi
         ("give grandma a kiss goodnight", "sexualised_language"),
     ],
 )
-def test_signals_fire_on_their_cues(text: str, signal: str) -> None:
-    assert signal in detect(text)
+def test_cues_fire_on_their_phrases(text: str, cue: str) -> None:
+    assert cue in detect(text)
 
 
 def test_plain_messages_trigger_nothing() -> None:
     assert detect("the match starts at seven, bring your boots") == []
-    assert set(SIGNAL_NAMES) >= {"age_probing", "age_gap"}
+    assert set(CUE_NAMES) >= {"age_probing", "age_gap"}
 
 
 def test_age_gap_needs_an_adult_and_a_child() -> None:
@@ -117,12 +117,22 @@ def test_snapshot_and_restore_continue_identically() -> None:
     for text in texts[5:]:
         a, b = first.add(text, "18+"), copy.add(text, "18+")
         assert math.isclose(a.risk, b.risk, rel_tol=1e-12)
-        assert (a.flagged, a.first_flag_index, a.signals) == (
+        assert (a.flagged, a.first_flag_index, a.cues) == (
             b.flagged,
             b.first_flag_index,
-            b.signals,
+            b.cues,
         )
-    assert any(hit.name == "age_gap" for hit in copy.signals.values())
+    assert any(hit.name == "age_gap" for hit in copy.cues.values())
+
+
+def test_snapshots_from_before_the_rename_restore_their_cues() -> None:
+    model = random_model(3, 4)
+    state = ConversationState(model)
+    state.add("dont tell anyone", "13-15")
+    old = state.snapshot()
+    old["signals"] = old.pop("cues")
+    copy = ConversationState.restore(model, old)
+    assert copy.cues == state.cues and copy.snapshot() == state.snapshot()
 
 
 def test_first_flag_index_is_where_the_threshold_is_first_crossed() -> None:
@@ -205,7 +215,7 @@ def test_benign_conversations_with_grooming_cues_are_not_flagged() -> None:
     assert len(results) == 8
     for result in results:
         assert not result["flagged"], result["conversation_id"]
-    cues = {s["name"] for r in results for s in r["signals"]}  # type: ignore[attr-defined]
+    cues = {c["name"] for r in results for c in r["cues"]}  # type: ignore[attr-defined]
     assert cues >= {"secrecy", "isolation", "age_probing", "platform_move", "image_request"}
 
 

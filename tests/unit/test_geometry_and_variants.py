@@ -8,8 +8,7 @@ from PIL import Image, ImageDraw
 
 from safeguard.media.geometry import Box, picture_box
 from safeguard.media.variants import ORIGINAL, PICTURE, UPSCALED_2X, query_views, shrink
-from safeguard.screening.signals import pdq_views
-from safeguard.signals.pdq import distance
+from safeguard.signals.pdq import distance, pdq_views
 from tests.conftest import synthetic_photo
 
 

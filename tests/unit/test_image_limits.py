@@ -11,7 +11,7 @@ from safeguard.config import (
 )
 from safeguard.errors import ConfigError, ImageTooLarge, UndecodableMedia
 from safeguard.media.decode import DecodeLimits, decode_image
-from safeguard.screening.signals import image_signals
+from safeguard.screening.signals import content_signals
 from tests.conftest import jpeg_bytes, strip_png, synthetic_photo
 
 LIMITS = DecodeLimits(max_bytes=50_000_000, max_pixels=50_000_000)
@@ -27,7 +27,7 @@ def test_a_side_over_the_cap_is_refused_from_the_header(size: tuple[int, int]) -
     data = strip_png(*size)
     assert len(data) < 100_000  # within the pixel and byte caps: only the side is over
     with pytest.raises(ImageTooLarge, match=f"limit of {DEFAULT_MAX_IMAGE_SIDE} pixels a side"):
-        image_signals(data, LIMITS)
+        content_signals(data, LIMITS)
 
 
 @pytest.mark.parametrize("size", [(1, 10_000), (20_000, 150), (3, 301)])
@@ -44,9 +44,10 @@ def test_long_pictures_within_the_caps_decode(size: tuple[int, int]) -> None:
 
 
 def test_a_long_picture_is_hashed_with_every_view() -> None:
-    signals = image_signals(jpeg_bytes(synthetic_photo(6, (300, 6000))), LIMITS)
-    assert signals.pdq is not None and signals.pdq.quality > 0
-    assert len(signals.pdq_views) > 10
+    signals = content_signals(jpeg_bytes(synthetic_photo(6, (300, 6000))), LIMITS)
+    own = signals.own("pdq")
+    assert own is not None and own.quality is not None and own.quality > 0
+    assert len(signals.values["pdq"]) > 10
 
 
 def test_side_and_aspect_caps_are_configurable() -> None:

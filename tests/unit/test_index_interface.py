@@ -12,6 +12,7 @@ import pytest
 
 from safeguard.banks import service
 from safeguard.banks.models import BankSpec, NewEntry
+from safeguard.index.adapters import HexCodeIndex
 from safeguard.index.base import CodeIndex
 from safeguard.index.hamming import HammingIndex
 from safeguard.screening.matcher import Matcher
@@ -70,9 +71,10 @@ def test_screening_is_the_same_on_any_index(db: Database, factory: type[CodeInde
     rng = np.random.default_rng(5)
     values = [random_pdq(rng) for _ in range(20)]
     with db.session() as s:
-        bank = service.create_bank(s, BankSpec("known", pdq_threshold=8))
+        bank = service.create_bank(s, BankSpec("known", thresholds={"pdq": 8}))
         service.add_entries(s, bank, [NewEntry("pdq", v) for v in values[:10]])
-    screener = Screener(db, 50, Matcher(factory))
+    matcher = Matcher(lambda kind: HexCodeIndex(factory) if kind.max_threshold else None)
+    screener = Screener(db, 50, matcher)
     decisions = [
         screener.lookup({"pdq": flipped(v, bits)}, WHO).decision.value
         for v in values

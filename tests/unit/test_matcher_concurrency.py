@@ -43,8 +43,8 @@ def test_each_bank_is_searched_within_its_own_threshold(
     rng = np.random.default_rng(1)
     known = random_pdq(rng)
     with db.session() as s:
-        service.create_bank(s, BankSpec("wide-and-empty", pdq_threshold=44))
-        tight = service.create_bank(s, BankSpec("tight", pdq_threshold=4))
+        service.create_bank(s, BankSpec("wide-and-empty", thresholds={"pdq": 44}))
+        tight = service.create_bank(s, BankSpec("tight", thresholds={"pdq": 4}))
         service.add_entries(s, tight, [NewEntry("pdq", known)])
     radii: list[int] = []
     search = HammingIndex.search
@@ -90,7 +90,7 @@ def test_parallel_lookups_with_bank_changes_all_answer(db: Database) -> None:
                 service.add_entries(s, service.get_bank(s, "known"), [NewEntry("pdq", value)])
         with db.session() as s:
             bank = service.get_bank(s, "known")
-            first = service.list_entries(s, bank, limit=1)[0]
+            first, _item = service.list_entries(s, bank, limit=1)[0]
             service.set_entry_enabled(s, bank, first.id, False)
 
     workers = [threading.Thread(target=screen, args=(w,)) for w in range(threads)]

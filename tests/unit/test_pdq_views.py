@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from safeguard.media.variants import query_views
-from safeguard.screening.signals import pdq_views
+from safeguard.signals.pdq import pdq_views
 from safeguard.signals.pdq_kernel import bits_from_dct, hash_luma
 from safeguard.signals.pdq_views import (
     GRID,

@@ -31,6 +31,11 @@ class MatchOut(Out):
 
     bank: str
     entry_id: int
+    content_item_id: int | None = Field(
+        default=None,
+        description="The bank's content item the entry belongs to (None in records made "
+        "before content items existed).",
+    )
     signal_type: str
     distance: int = Field(description="Hamming distance for PDQ; 0 for exact digests.")
     effect: Literal["block", "review", "safelist"]
@@ -40,12 +45,16 @@ class MatchOut(Out):
 
 
 class SignalsOut(Out):
-    """The hashes decided on (None where not computed or not given)."""
+    """The signal values decided on, by signal type (None where not computed or not
+    given), with ``<type>_quality`` for types whose values have a quality. Signal types
+    added by plug-ins appear as further properties."""
 
-    md5: str | None
-    sha256: str | None
-    pdq: str | None
-    pdq_quality: int | None
+    model_config = ConfigDict(from_attributes=True, extra="allow")
+
+    md5: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
 
 
 class ScreeningOut(Out):
@@ -71,15 +80,15 @@ class ScreeningRecordOut(Out):
     matches: list[MatchOut]
 
 
-class ConversationSignalOut(Out):
-    """A grooming-risk signal and the 0-based indexes of the messages that raised it."""
+class ConversationCueOut(Out):
+    """A grooming-risk cue and the 0-based indexes of the messages that raised it."""
 
     name: str
     messages: list[int]
 
 
 class ConversationOut(Out):
-    """A conversation's current risk, flag and signals."""
+    """A conversation's current risk, flag and cues."""
 
     conversation_id: str
     messages: int = Field(description="How many messages were scored.")
@@ -87,7 +96,7 @@ class ConversationOut(Out):
     threshold: float
     flagged: bool
     first_flag_index: int | None
-    signals: list[ConversationSignalOut]
+    cues: list[ConversationCueOut]
 
 
 class MessageScoreOut(ConversationOut):

@@ -29,7 +29,10 @@ def app_state(request: Request) -> AppState:
 
 bearer = HTTPBearer(
     scheme_name="ApiKey",
-    description="An API key made with `safeguard apikey create`, sent as a bearer token.",
+    description=(
+        "An API key made with `safeguard apikey create`, sent as a bearer token. It acts "
+        "for the client that owns it: any of the client's keys reads the client's records."
+    ),
     auto_error=False,
 )
 """The API-key security scheme; ``require_client`` answers its problems itself."""
@@ -39,7 +42,8 @@ def require_client(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
-    """The calling client's name, from ``Authorization: Bearer <key>``."""
+    """The name of the client owning the key in ``Authorization: Bearer <key>`` (not the
+    key's own name: a client's records outlive any one of its keys)."""
     if credentials is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
     return authenticate(app_state(request).db, credentials.credentials)

@@ -1,5 +1,6 @@
-"""Banks and entries for the API and the CLI: each call is its own transaction and
-answers plain frozen values (``BankView``, ``EntryView``), never ORM rows.
+"""Banks, content items and entries for the API and the CLI: each call is its own
+transaction and answers plain frozen values (``BankView``, ``ItemView``, ``EntryView``),
+never ORM rows.
 
 Whole-bank work that runs in batches (delete, import, export) is in ``service``.
 """
@@ -10,11 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from safeguard.banks import service
 from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry
 from safeguard.errors import Conflict
 from safeguard.store.db import Database
-from safeguard.store.models import Bank, Entry
+from safeguard.store.models import Bank, ContentItem, Entry
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class BankView:
     name: str
     action: BankAction
     kind: BankKind
-    pdq_threshold: int
+    thresholds: dict[str, int]
     created_at: datetime
     entries: int
     enabled_entries: int
@@ -37,6 +40,7 @@ class EntryView:
 
     id: int
     bank: str
+    content_item_id: int
     signal_type: str
     value: str
     external_id: str | None
@@ -44,6 +48,21 @@ class EntryView:
     source: str | None
     enabled: bool
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One content item of the bank named ``bank``, with its entries."""
+
+    id: int
+    bank: str
+    external_id: str | None
+    note: str | None
+    labels: tuple[str, ...]
+    source: str | None
+    enabled: bool
+    created_at: datetime
+    entries: tuple[EntryView, ...]
 
 
 def list_banks(db: Database) -> list[BankView]:
@@ -71,7 +90,7 @@ def list_entries(db: Database, name: str, *, limit: int, after_id: int = 0) -> l
     with db.read_session() as session:
         bank = service.get_bank(session, name)
         entries = service.list_entries(session, bank, limit=limit, after_id=after_id)
-        return [_entry_view(entry, bank) for entry in entries]
+        return [_entry_view(entry, item, bank) for entry, item in entries]
 
 
 def add_entries(
@@ -90,7 +109,7 @@ def add_entry(db: Database, name: str, entry: NewEntry, actor: str) -> EntryView
         result = service.add_entries(session, bank, [entry], actor=actor)
         if not result.added_ids:
             raise Conflict(f"bank {name!r} already holds this {entry.signal_type} value")
-        return _entry_view(service.get_entry(session, bank, result.added_ids[0]), bank)
+        return _entry_view_of(session, service.get_entry(session, bank, result.added_ids[0]), bank)
 
 
 def set_entry_enabled(
@@ -100,7 +119,7 @@ def set_entry_enabled(
     with db.session() as session:
         bank = service.get_bank(session, name)
         entry = service.set_entry_enabled(session, bank, entry_id, enabled, actor=actor)
-        return _entry_view(entry, bank)
+        return _entry_view_of(session, entry, bank)
 
 
 def delete_entry(db: Database, name: str, entry_id: int, actor: str) -> None:
@@ -109,28 +128,63 @@ def delete_entry(db: Database, name: str, entry_id: int, actor: str) -> None:
         service.delete_entry(session, service.get_bank(session, name), entry_id, actor=actor)
 
 
+def get_item(db: Database, name: str, item_id: int) -> ItemView:
+    """One content item of the bank, with its entries (NotFound if there is none)."""
+    with db.read_session() as session:
+        bank = service.get_bank(session, name)
+        return _item_view(session, service.get_item(session, bank, item_id), bank)
+
+
+def set_item_enabled(db: Database, name: str, item_id: int, enabled: bool, actor: str) -> ItemView:
+    """Enable or disable a content item (all its entries at once); the item after it."""
+    with db.session() as session:
+        bank = service.get_bank(session, name)
+        item = service.set_item_enabled(session, bank, item_id, enabled, actor=actor)
+        return _item_view(session, item, bank)
+
+
+def _item_view(session: Session, item: ContentItem, bank: Bank) -> ItemView:
+    return ItemView(
+        id=item.id,
+        bank=bank.name,
+        external_id=item.external_id,
+        note=item.note,
+        labels=tuple(item.labels),
+        source=item.source,
+        enabled=item.enabled,
+        created_at=item.created_at,
+        entries=tuple(_entry_view(e, item, bank) for e in service.item_entries(session, item)),
+    )
+
+
 def _bank_view(bank: Bank, entries: int, enabled_entries: int) -> BankView:
     return BankView(
         id=bank.id,
         name=bank.name,
         action=BankAction(bank.action),
         kind=BankKind(bank.kind),
-        pdq_threshold=bank.pdq_threshold,
+        thresholds={t.signal_type: t.threshold for t in bank.thresholds},
         created_at=bank.created_at,
         entries=entries,
         enabled_entries=enabled_entries,
     )
 
 
-def _entry_view(entry: Entry, bank: Bank) -> EntryView:
+def _entry_view_of(session: Session, entry: Entry, bank: Bank) -> EntryView:
+    item = service.get_item(session, bank, entry.content_item_id)
+    return _entry_view(entry, item, bank)
+
+
+def _entry_view(entry: Entry, item: ContentItem, bank: Bank) -> EntryView:
     return EntryView(
         id=entry.id,
         bank=bank.name,
+        content_item_id=item.id,
         signal_type=entry.signal_type,
         value=entry.value,
-        external_id=entry.external_id,
-        labels=tuple(entry.labels),
-        source=entry.source,
+        external_id=item.external_id,
+        labels=tuple(item.labels),
+        source=item.source,
         enabled=entry.enabled,
         created_at=entry.created_at,
     )

@@ -20,7 +20,9 @@ from safeguard.errors import InvalidList, SafeguardError
 
 HEADER = ("signal_type", "signal_value", "external_id", "labels")
 LABEL_SEPARATOR = ";"
-MAX_FIELD = 4096
+# Values may be of any length (entries are keyed by a digest); a row field is capped so that
+# one line of a hostile list cannot take the memory of many.
+MAX_FIELD = 65_536
 # A spooled list stays in memory up to this size, then moves to a temporary file.
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 # Bytes that are not UTF-8 decode to these lone surrogates (errors="surrogateescape").

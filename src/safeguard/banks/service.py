@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from safeguard import events
 from safeguard.banks.csv_format import ExportRow, export_csv, read_csv
 from safeguard.banks.models import BankSpec, NewEntry, validate_bank_name
+from safeguard.banks.values import value_digest
 from safeguard.errors import Conflict, NotFound
 from safeguard.events import (
     SYSTEM_ACTOR,
@@ -28,9 +29,11 @@ from safeguard.events import (
     BankEntryDeleted,
     BankEntryDisabled,
     BankEntryEnabled,
+    ContentItemDisabled,
+    ContentItemEnabled,
 )
 from safeguard.store.db import Database, lock_change_log
-from safeguard.store.models import Bank, Entry, EntryChange, utcnow
+from safeguard.store.models import Bank, BankThreshold, ContentItem, Entry, EntryChange, utcnow
 
 _BATCH = 5_000
 # Banks being deleted are renamed so that their names can be used again at once.
@@ -38,6 +41,8 @@ _DELETED_PREFIX = "~deleted-"
 # A Core insert: big lists go in about a fifth faster than through the ORM's bulk insert.
 _ENTRIES = Entry.metadata.tables[Entry.__tablename__]
 _INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_ITEMS = ContentItem.metadata.tables[ContentItem.__tablename__]
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id)
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
@@ -72,7 +77,7 @@ def create_bank(session: Session, spec: BankSpec, *, actor: str = SYSTEM_ACTOR) 
         name=spec.name,
         action=spec.action.value,
         kind=spec.kind.value,
-        pdq_threshold=spec.pdq_threshold,
+        thresholds=[BankThreshold(signal_type=k, threshold=t) for k, t in spec.thresholds.items()],
     )
     session.add(bank)
     try:
@@ -80,8 +85,7 @@ def create_bank(session: Session, spec: BankSpec, *, actor: str = SYSTEM_ACTOR) 
     except IntegrityError:
         raise Conflict(f"bank {spec.name!r} already exists") from None
     events.record(
-        session,
-        BankCreated(actor, bank.name, bank.action, bank.kind, bank.pdq_threshold),
+        session, BankCreated(actor, bank.name, bank.action, bank.kind, dict(spec.thresholds))
     )
     return bank
 
@@ -141,7 +145,7 @@ def purge_deleted_banks(db: Database) -> None:
             with db.session() as session:
                 # The change-log lock first: every writer of entries holds it.
                 lock_change_log(session)
-                done = _delete_entries(session, bank_id, _BATCH) < _BATCH
+                done = _delete_some(session, bank_id, _BATCH) == 0
                 if done:
                     session.execute(delete(Bank).where(Bank.id == bank_id))
 
@@ -149,27 +153,30 @@ def purge_deleted_banks(db: Database) -> None:
 def add_entries(
     session: Session, bank: Bank, entries: Sequence[NewEntry], *, actor: str = SYSTEM_ACTOR
 ) -> AddResult:
-    """Add entries to ``bank`` in this transaction; values the bank holds already are kept."""
+    """Add entries to ``bank`` in this transaction, grouped into content items (see
+    ``NewEntry``); values the bank holds already are only counted."""
     existing = _existing_values(session, bank, entries)
     seen: set[tuple[str, str]] = set()
-    rows = []
-    for entry in entries:
+    fresh: list[tuple[NewEntry, tuple[str, str]]] = []
+    for position, entry in enumerate(entries):
         key = (entry.signal_type, entry.value)
         if key in existing or key in seen:
             continue
         seen.add(key)
-        rows.append(
-            {
-                "bank_id": bank.id,
-                "signal_type": entry.signal_type,
-                "value": entry.value,
-                "external_id": entry.external_id,
-                "labels": list(entry.labels),
-                "source": entry.source,
-                "enabled": True,
-            }
-        )
+        fresh.append((entry, _item_key(entry, position)))
     lock_change_log(session)
+    items = _items_for(session, bank, fresh)
+    rows = [
+        {
+            "bank_id": bank.id,
+            "content_item_id": items[item],
+            "signal_type": entry.signal_type,
+            "value": entry.value,
+            "value_digest": value_digest(entry.value),
+            "enabled": True,
+        }
+        for entry, item in fresh
+    ]
     added: list[int] = []
     for start in range(0, len(rows), _BATCH):
         batch = rows[start : start + _BATCH]
@@ -179,6 +186,49 @@ def add_entries(
     if added:
         events.record(session, BankEntriesAdded(actor, bank.name, len(added), added[0], added[-1]))
     return AddResult(added_ids=added, already_present=len(entries) - len(rows))
+
+
+def _item_key(entry: NewEntry, position: int) -> tuple[str, str]:
+    """What groups entries of one call into a content item."""
+    if entry.external_id is not None:
+        return ("external", entry.external_id)
+    if entry.item_key is not None:
+        return ("key", entry.item_key)
+    return ("own", str(position))
+
+
+def _items_for(
+    session: Session, bank: Bank, fresh: Sequence[tuple[NewEntry, tuple[str, str]]]
+) -> dict[tuple[str, str], int]:
+    """The content item id of each item key: the bank's item of that external id, or a
+    new item described by the first entry of the key."""
+    first: dict[tuple[str, str], NewEntry] = {}
+    for entry, key in fresh:
+        first.setdefault(key, entry)
+    external = sorted(key[1] for key in first if key[0] == "external")
+    ids: dict[tuple[str, str], int] = {}
+    for start in range(0, len(external), _BATCH):
+        query = select(ContentItem.external_id, func.min(ContentItem.id)).where(
+            ContentItem.bank_id == bank.id,
+            ContentItem.external_id.in_(external[start : start + _BATCH]),
+        )
+        found = session.execute(query.group_by(ContentItem.external_id))
+        ids.update((("external", str(external_id)), item_id) for external_id, item_id in found)
+    new = [key for key in first if key not in ids]
+    rows = [
+        {
+            "bank_id": bank.id,
+            "external_id": first[key].external_id,
+            "labels": list(first[key].labels),
+            "source": first[key].source,
+            "enabled": True,
+        }
+        for key in new
+    ]
+    for start in range(0, len(rows), _BATCH):
+        created = session.execute(_INSERT_ITEMS, rows[start : start + _BATCH]).scalars().all()
+        ids.update(zip(new[start : start + _BATCH], created, strict=True))
+    return ids
 
 
 def get_entry(session: Session, bank: Bank, entry_id: int) -> Entry:
@@ -203,16 +253,52 @@ def set_entry_enabled(
 
 
 def delete_entry(session: Session, bank: Bank, entry_id: int, *, actor: str = SYSTEM_ACTOR) -> None:
+    """Delete one entry; its content item goes with its last entry."""
     entry = get_entry(session, bank, entry_id)
+    item_id = entry.content_item_id
     lock_change_log(session)
     session.execute(delete(Entry).where(Entry.id == entry.id))
     _log_changes(session, [entry_id])
+    if session.scalar(select(Entry.id).where(Entry.content_item_id == item_id).limit(1)) is None:
+        session.execute(delete(ContentItem).where(ContentItem.id == item_id))
     events.record(session, BankEntryDeleted(actor, bank.name, entry_id))
 
 
-def list_entries(session: Session, bank: Bank, *, limit: int, after_id: int = 0) -> list[Entry]:
-    """Entries in id order, ``limit`` at a time after ``after_id`` (keyset pagination)."""
-    return list(session.scalars(_page(select(Entry), bank.id, limit, after_id)))
+def get_item(session: Session, bank: Bank, item_id: int) -> ContentItem:
+    item = session.get(ContentItem, item_id)
+    if item is None or item.bank_id != bank.id:
+        raise NotFound(f"bank {bank.name!r} has no content item {item_id}")
+    return item
+
+
+def item_entries(session: Session, item: ContentItem) -> list[Entry]:
+    """The entries of one content item, in id order."""
+    query = select(Entry).where(Entry.content_item_id == item.id).order_by(Entry.id)
+    return list(session.scalars(query))
+
+
+def set_item_enabled(
+    session: Session, bank: Bank, item_id: int, enabled: bool, *, actor: str = SYSTEM_ACTOR
+) -> ContentItem:
+    """Enable or disable a content item: while disabled, none of its entries matches."""
+    item = get_item(session, bank, item_id)
+    if item.enabled != enabled:
+        lock_change_log(session)
+        item.enabled = enabled
+        session.flush()
+        _log_changes(session, [entry.id for entry in item_entries(session, item)])
+        toggled = ContentItemEnabled if enabled else ContentItemDisabled
+        events.record(session, toggled(actor, bank.name, item.id))
+    return item
+
+
+def list_entries(
+    session: Session, bank: Bank, *, limit: int, after_id: int = 0
+) -> list[tuple[Entry, ContentItem]]:
+    """Entries with their items in id order, ``limit`` at a time after ``after_id``
+    (keyset pagination)."""
+    query = select(Entry, ContentItem).join(ContentItem, ContentItem.id == Entry.content_item_id)
+    return [(e, i) for e, i in session.execute(_page(query, bank.id, limit, after_id))]
 
 
 def import_list(
@@ -253,28 +339,30 @@ def export_list(db: Database, name: str) -> Iterator[str]:
 def _existing_values(
     session: Session, bank: Bank, entries: Sequence[NewEntry]
 ) -> set[tuple[str, str]]:
-    wanted: dict[str, set[str]] = {}
+    wanted: dict[str, dict[str, str]] = {}
     for entry in entries:
-        wanted.setdefault(entry.signal_type, set()).add(entry.value)
+        wanted.setdefault(entry.signal_type, {})[value_digest(entry.value)] = entry.value
     found: set[tuple[str, str]] = set()
-    for kind, values in wanted.items():
-        ordered = sorted(values)
+    for kind, by_digest in wanted.items():
+        ordered = sorted(by_digest)
         for start in range(0, len(ordered), _BATCH):
             chunk = ordered[start : start + _BATCH]
-            query = select(Entry.value).where(
-                Entry.bank_id == bank.id, Entry.signal_type == kind, Entry.value.in_(chunk)
+            query = select(Entry.value_digest).where(
+                Entry.bank_id == bank.id, Entry.signal_type == kind, Entry.value_digest.in_(chunk)
             )
-            found.update((kind, value) for value in session.scalars(query))
+            found.update((kind, by_digest[digest]) for digest in session.scalars(query))
     return found
 
 
 def _export_pages(db: Database, bank_id: str) -> Iterator[list[ExportRow]]:
     """The bank's enabled entries in id order, ``_BATCH`` at a time."""
-    columns = select(Entry.id, Entry.signal_type, Entry.value, Entry.external_id, Entry.labels)
+    columns = select(
+        Entry.id, Entry.signal_type, Entry.value, ContentItem.external_id, ContentItem.labels
+    ).join(ContentItem, ContentItem.id == Entry.content_item_id)
     after = 0
     while True:
         with db.read_session() as session:
-            query = _page(columns.where(Entry.enabled), bank_id, _BATCH, after)
+            query = _page(columns.where(Entry.enabled, ContentItem.enabled), bank_id, _BATCH, after)
             rows = session.execute(query).all()
         if not rows:
             return
@@ -289,13 +377,18 @@ def _page(query: Select[*Ts], bank_id: str, limit: int, after_id: int) -> Select
     )
 
 
-def _delete_entries(session: Session, bank_id: str, limit: int) -> int:
-    """Delete up to ``limit`` of the bank's entries, logging each change; how many."""
+def _delete_some(session: Session, bank_id: str, limit: int) -> int:
+    """Delete up to ``limit`` of the bank's entries, logging each change, or once they are
+    gone up to ``limit`` of its content items; how many rows went."""
     chosen = select(Entry.id).where(Entry.bank_id == bank_id).limit(limit).scalar_subquery()
     deleted = session.scalars(delete(Entry).where(Entry.id.in_(chosen)).returning(Entry.id))
     ids = list(deleted)
     _log_changes(session, ids)
-    return len(ids)
+    if ids:
+        return len(ids)
+    items = select(ContentItem.id).where(ContentItem.bank_id == bank_id).limit(limit)
+    query = delete(ContentItem).where(ContentItem.id.in_(items.scalar_subquery()))
+    return len(session.scalars(query.returning(ContentItem.id)).all())
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -14,13 +14,12 @@ import typer
 from safeguard.api.validation import MAX_INT64
 from safeguard.banks import catalog, service
 from safeguard.banks.csv_format import spool_file
-from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry
+from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry, entries_of
 from safeguard.cli import context
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import emit, progress, warn
 from safeguard.errors import BadRequest
-from safeguard.signals import MD5, PDQ, SHA256
-from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
+from safeguard.signals.pdq import PDQ
 
 app = typer.Typer(help="Create, fill and inspect banks of known hashes.", no_args_is_help=True)
 EntryId = Annotated[int, typer.Argument(min=1, max=MAX_INT64, help="The entry's id.")]
@@ -34,17 +33,36 @@ def create(
         BankKind, typer.Option(help="safelist: matches cancel others.")
     ] = BankKind.LIST,
     pdq_threshold: Annotated[
-        int,
-        typer.Option(help="Largest PDQ distance that matches.", min=0, max=MAX_THRESHOLD),
-    ] = DEFAULT_THRESHOLD,
+        int | None,
+        typer.Option(
+            help="Largest PDQ distance that matches (the same as --threshold pdq=N).",
+            min=0,
+            max=PDQ.max_threshold,
+        ),
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(help="TYPE=N: largest distance that matches, by signal type (repeatable)."),
+    ] = None,
 ) -> None:
     """Create a bank."""
-    spec = BankSpec(name, action, kind, pdq_threshold)
+    thresholds = dict(_threshold(text) for text in threshold or [])
+    if pdq_threshold is not None:
+        thresholds["pdq"] = pdq_threshold
+    spec = BankSpec(name, action, kind, thresholds)
     bank = catalog.create_bank(context.database(), spec, context.ACTOR)
+    shown = ", ".join(f"{kind} threshold {value}" for kind, value in bank.thresholds.items())
     print(
-        f"created bank {bank.name} (action {bank.action.value}, kind {bank.kind.value}, "
-        f"pdq threshold {bank.pdq_threshold})"
+        f"created bank {bank.name} (action {bank.action.value}, kind {bank.kind.value}"
+        + (f", {shown})" if shown else ")")
     )
+
+
+def _threshold(text: str) -> tuple[str, int]:
+    kind, _, value = text.partition("=")
+    if not value.strip().isdigit():
+        raise BadRequest(f"--threshold takes TYPE=N (e.g. pdq=31), not {text!r}")
+    return kind.strip(), int(value)
 
 
 @app.command("add")
@@ -52,7 +70,8 @@ def add(
     name: str,
     paths: Annotated[list[Path], typer.Argument(help="Image files or directories.")],
 ) -> None:
-    """Hash files (MD5, SHA-256, PDQ) into a bank."""
+    """Hash files into a bank: each file becomes one content item with a value of every
+    signal type that hashes it (MD5, SHA-256, PDQ)."""
     catalog.get_bank(context.database(), name)
     min_quality = context.settings().pdq_min_quality
     entries: list[NewEntry] = []
@@ -60,14 +79,14 @@ def add(
     with progress(files, "hashing") as items:
         for path in items:
             signals = file_signals(path, context.limits(), views=False)
-            entries.append(NewEntry(MD5.name, signals.md5, source="bank add"))
-            entries.append(NewEntry(SHA256.name, signals.sha256, source="bank add"))
-            if signals.pdq is not None and signals.pdq.quality >= min_quality:
-                entries.append(NewEntry(PDQ.name, signals.pdq.hex, source="bank add"))
-            elif signals.pdq is not None:
+            found, too_poor = entries_of(
+                signals, source="bank add", item_key=str(path), min_quality=min_quality
+            )
+            entries += found
+            for kind, value in too_poor:
                 warn(
-                    f"{path}: PDQ quality {signals.pdq.quality} is below {min_quality}; "
-                    "only its exact hashes were added"
+                    f"{path}: {kind} quality {value.quality} is below {min_quality}; "
+                    f"its {kind} value was not added"
                 )
     result = catalog.add_entries(context.database(), name, entries, context.ACTOR)
     print(
@@ -107,7 +126,7 @@ def list_banks() -> None:
                 "name": bank.name,
                 "action": bank.action.value,
                 "kind": bank.kind.value,
-                "pdq_threshold": bank.pdq_threshold,
+                "thresholds": bank.thresholds,
                 "entries": bank.entries,
                 "enabled_entries": bank.enabled_entries,
             }

@@ -92,7 +92,7 @@ def score(
     model: ModelOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
-    """Feed each conversation message by message; print its risk, flag and signals."""
+    """Feed each conversation message by message; print its risk, flag and cues."""
     scorer = RiskModel.chosen(model, threshold)
     try:
         with sys.stdin if str(path) == "-" else path.open(encoding="utf-8") as handle:

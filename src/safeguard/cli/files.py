@@ -7,8 +7,7 @@ from pathlib import Path
 
 from safeguard.errors import BadRequest
 from safeguard.media.decode import DecodeLimits, check_size
-from safeguard.screening.signals import ContentSignals, image_signals
-from safeguard.signals.digest import DigestAccumulator
+from safeguard.screening.signals import ContentSignals, content_signals
 
 _CHUNK = 1024 * 1024
 
@@ -25,17 +24,17 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def file_signals(path: Path, limits: DecodeLimits, *, views: bool) -> ContentSignals:
-    """Signals of one file (with every query view's PDQ hash, or only the file's own), read
-    once in chunks; refuses files over the byte cap unread."""
+    """Signals of one file (with the values of every query view, or only the file's own),
+    read in chunks; refuses files over the byte cap unread."""
     try:
         check_size(path.stat().st_size, limits)
-        digests = DigestAccumulator()
         chunks = []
+        size = 0
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
-                digests.update(chunk)
                 chunks.append(chunk)
-                check_size(digests.size, limits)
+                size += len(chunk)
+                check_size(size, limits)  # the file may grow while it is read
     except OSError as exc:
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
-    return image_signals(b"".join(chunks), limits, digests.result(), views=views)
+    return content_signals(b"".join(chunks), limits, views=views)

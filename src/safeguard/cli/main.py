@@ -30,7 +30,10 @@ app = typer.Typer(
 )
 app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
-apikey_app = typer.Typer(help="API keys for clients of the HTTP API.", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="API keys: each acts for a client (platform), which owns its records.",
+    no_args_is_help=True,
+)
 app.add_typer(apikey_app, name="apikey")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -120,20 +123,32 @@ def db_upgrade() -> None:
 
 
 @apikey_app.command("create")
-def apikey_create(name: str) -> None:
-    """Create an API key; the key is printed once, as the last line."""
-    key = apikeys.create_key(context.database(), name, context.ACTOR)
-    print(f"created API key {name}; store it now, it is not shown again:")
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="The key's own name (to list and revoke it).")],
+    client: Annotated[
+        str | None,
+        typer.Option(
+            help="The client (platform) the key acts for, created if new; default: NAME. "
+            "Give a client's existing name to rotate its key."
+        ),
+    ] = None,
+) -> None:
+    """Create an API key for a client; the key is printed once, as the last line."""
+    key = apikeys.create_key(context.database(), name, context.ACTOR, client)
+    print(
+        f"created API key {name} for client {client or name}; store it now, it is not shown again:"
+    )
     print(key)
 
 
 @apikey_app.command("list")
 def apikey_list() -> None:
-    """One JSON object per key (never the key itself)."""
+    """One JSON object per key: its name, its client, its state (never the key itself)."""
     for record in apikeys.list_keys(context.database()):
         emit(
             {
                 "name": record.name,
+                "client": record.client,
                 "created_at": record.created_at.isoformat(),
                 "revoked": record.revoked,
             }
@@ -142,7 +157,7 @@ def apikey_list() -> None:
 
 @apikey_app.command("revoke")
 def apikey_revoke(name: str) -> None:
-    """Revoke a key at once."""
+    """Revoke one key at once, by its name; the client's other keys keep working."""
     apikeys.revoke_key(context.database(), name, context.ACTOR)
     print(f"revoked API key {name}")
 

@@ -1,1 +1,1 @@
-"""Conversation safety: streaming grooming-risk scoring with explainable signals."""
+"""Conversation safety: streaming grooming-risk scoring with explainable cues."""

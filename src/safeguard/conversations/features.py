@@ -1,4 +1,4 @@
-"""Hashed features of chat text: words, character n-grams and signals.
+"""Hashed features of chat text: words, character n-grams and cues.
 
 Each feature is hashed (CRC-32) into one of ``DIMENSIONS`` slots, so the model is a
 fixed-size weight vector, the vocabulary is never stored, and new words need no refit.
@@ -9,10 +9,10 @@ the sum of its messages' counts; the model weighs each slot's count by TF-IDF
 compare.
 
 A message in a stream is scored on its first ``MAX_SCORED_CHARS`` characters (its
-signals on all of it), which bounds what one message costs and adds to a conversation's
+cues on all of it), which bounds what one message costs and adds to a conversation's
 stored state: at most 3.5 slots a character (a token of L characters has at most 3L
 character n-grams and (L + 1) / 2 words), so at most 3,510 distinct slots with the
-signals. Every message of the training corpora is shorter (the longest has 801
+cues. Every message of the training corpora is shorter (the longest has 801
 characters), and training scores whole segments with ``text_counts``, unbounded.
 """
 
@@ -23,7 +23,7 @@ import zlib
 from collections import Counter
 from functools import lru_cache
 
-from safeguard.conversations.signals import detect
+from safeguard.conversations.cues import detect
 
 DIMENSIONS = 1 << 18
 _TOKEN = re.compile(r"[a-z0-9']+")
@@ -33,27 +33,28 @@ MAX_SCORED_CHARS = 1_000
 
 
 def message_counts(text: str) -> tuple[Counter[int], list[str]]:
-    """Hashed feature counts of one message, and the signals it triggers."""
+    """Hashed feature counts of one message, and the cues it triggers."""
     lowered = text.lower()
     return _counts(lowered, detect(lowered))
 
 
 def bounded_message_counts(text: str) -> tuple[Counter[int], list[str]]:
     """``message_counts`` of a streamed message: the features of its first
-    ``MAX_SCORED_CHARS`` characters, and the signals of all of it."""
+    ``MAX_SCORED_CHARS`` characters, and the cues of all of it."""
     lowered = text.lower()
     return _counts(lowered[:MAX_SCORED_CHARS], detect(lowered))
 
 
-def _counts(lowered: str, signals: list[str]) -> tuple[Counter[int], list[str]]:
-    """The hashed words, character n-grams and signals of lowercased text."""
+def _counts(lowered: str, cues: list[str]) -> tuple[Counter[int], list[str]]:
+    """The hashed words, character n-grams and cues of lowercased text."""
     slots = [_slot(f"w:{t}") for t in _TOKEN.findall(lowered)]
     for token in lowered.split():
         slots += _character_slots(token)
-    slots += [_slot(f"s:{name}") for name in signals]
+    # "s:" is part of the hashed feature name the shipped model was trained on: keep it.
+    slots += [_slot(f"s:{name}") for name in cues]
     if not slots:
         slots.append(_slot("empty"))
-    return Counter(slots), signals
+    return Counter(slots), cues
 
 
 def _slot(name: str) -> int:

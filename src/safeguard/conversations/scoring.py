@@ -46,7 +46,7 @@ def score_conversation(
         "risk": round(risk, 4),
         "flagged": state.first_flag_index is not None,
         "first_flag_index": state.first_flag_index,
-        "signals": [hit.as_dict() for hit in state.signals.values()],
+        "cues": [hit.as_dict() for hit in state.cues.values()],
     }
 
 

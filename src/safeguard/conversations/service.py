@@ -77,7 +77,7 @@ class ConversationService:
                     sender_age_band=message.sender_age_band,
                     sent_at=message.sent_at,
                     text=message.text if self.retention > timedelta(0) else None,
-                    signals=assessment.message_signals,
+                    cues=assessment.message_cues,
                     risk=assessment.risk,
                 )
             )
@@ -94,7 +94,7 @@ class ConversationService:
             }
 
     def get(self, client: str, conversation_id: str) -> dict[str, object]:
-        """The conversation's current risk, flag and signals."""
+        """The conversation's current risk, flag and cues."""
         with self.db.read_session() as session:
             conversation = session.scalar(_by_external_id(client, conversation_id))
             if conversation is None:
@@ -132,7 +132,7 @@ class ConversationService:
             risk=round(risk, 4),
             threshold=self.model.threshold,
             first_flag_index=state.first_flag_index,
-            signals=[hit.as_dict() for hit in state.signals.values()],
+            cues=[hit.as_dict() for hit in state.cues.values()],
         )
         item = ReviewItem(
             kind="conversation",
@@ -162,5 +162,5 @@ def _view(
         "threshold": model.threshold,
         "flagged": conversation.first_flag_index is not None,
         "first_flag_index": conversation.first_flag_index,
-        "signals": [hit.as_dict() for hit in state.signals.values()],
+        "cues": [hit.as_dict() for hit in state.cues.values()],
     }

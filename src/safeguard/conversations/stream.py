@@ -9,8 +9,8 @@ costs time in proportion to the message's length, whatever the conversation's le
 What one message costs and adds to the state is bounded: its features come from at most
 its first ``MAX_SCORED_CHARS`` characters (``features.bounded_message_counts``), a
 snapshot stores each message's counts packed and compressed (under 2.5 bytes a slot,
-against 13 as JSON pairs), and each signal lists at most its first
-``MAX_SIGNAL_MESSAGES`` messages (every stored message keeps its own signals). A full
+against 13 as JSON pairs), and each cue lists at most its first
+``MAX_CUE_MESSAGES`` messages (every stored message keeps its own cues). A full
 window of 30 messages of random letters, about the most distinct features text can
 have, snapshots to about 195 KB (tests/unit/test_conversation_limits.py holds it under
 256 KB).
@@ -27,20 +27,20 @@ from typing import Any
 
 import numpy as np
 
+from safeguard.conversations.cues import AGE_GAP, is_age_gap
 from safeguard.conversations.features import bounded_message_counts
 from safeguard.conversations.model import RiskModel, sigmoid
-from safeguard.conversations.signals import AGE_GAP, is_age_gap
 
 # The age gap is not in the training corpora, so it cannot be learned: it adds this
 # much to the log-odds of a window, a nudge that cannot flag a conversation alone.
 AGE_GAP_LOG_ODDS = 0.5
-# Messages listed for each signal: the first ones, which show when it began.
-MAX_SIGNAL_MESSAGES = 100
+# Messages listed for each cue: the first ones, which show when it began.
+MAX_CUE_MESSAGES = 100
 
 
 @dataclass
-class SignalHit:
-    """A signal and the 0-based indexes of the messages that triggered it."""
+class CueHit:
+    """A cue and the 0-based indexes of the messages that triggered it."""
 
     name: str
     messages: list[int] = field(default_factory=list)
@@ -56,9 +56,9 @@ class Assessment:
     risk: float
     flagged: bool
     first_flag_index: int | None
-    signals: list[SignalHit]
+    cues: list[CueHit]
     crossed_now: bool  # this message made the conversation cross the threshold
-    message_signals: list[str]  # the signals this message triggered
+    message_cues: list[str]  # the cues this message triggered
 
 
 class ConversationState:
@@ -72,7 +72,7 @@ class ConversationState:
         self.norm_squared = 0.0
         self.count = 0
         self.first_flag_index: int | None = None
-        self.signals: dict[str, SignalHit] = {}
+        self.cues: dict[str, CueHit] = {}
         self.age_bands: set[str] = set()
 
     def add(self, text: str, age_band: str | None = None) -> Assessment:
@@ -83,7 +83,7 @@ class ConversationState:
     def add_counts(
         self, counts: Counter[int], names: list[str], age_band: str | None = None
     ) -> Assessment:
-        """``add`` for a message already featurised (its counts and signal names)."""
+        """``add`` for a message already featurised (its counts and cue names)."""
         index = self.count
         self.count += 1
         self._shift(counts, +1)
@@ -93,11 +93,11 @@ class ConversationState:
         triggered = list(names)
         if age_band is not None:
             self.age_bands.add(age_band)
-            if is_age_gap(self.age_bands) and AGE_GAP not in self.signals:
+            if is_age_gap(self.age_bands) and AGE_GAP not in self.cues:
                 triggered.append(AGE_GAP)
         for name in triggered:
-            hit = self.signals.setdefault(name, SignalHit(name))
-            if len(hit.messages) < MAX_SIGNAL_MESSAGES:
+            hit = self.cues.setdefault(name, CueHit(name))
+            if len(hit.messages) < MAX_CUE_MESSAGES:
                 hit.messages.append(index)
         risk = self.risk()
         crossed = self.first_flag_index is None and risk >= self.model.threshold
@@ -107,7 +107,7 @@ class ConversationState:
             risk,
             self.first_flag_index is not None,
             self.first_flag_index,
-            list(self.signals.values()),
+            list(self.cues.values()),
             crossed,
             triggered,
         )
@@ -119,7 +119,7 @@ class ConversationState:
     def log_odds(self) -> float:
         """The current window's log-odds."""
         z = self.model.combine(self.dot, self.norm_squared, self.count)
-        if AGE_GAP in self.signals:
+        if AGE_GAP in self.cues:
             z += AGE_GAP_LOG_ODDS
         return z
 
@@ -151,7 +151,7 @@ class ConversationState:
             "window": [_pack(c) for c in self.window],
             "count": self.count,
             "first_flag_index": self.first_flag_index,
-            "signals": [s.as_dict() for s in self.signals.values()],
+            "cues": [cue.as_dict() for cue in self.cues.values()],
             "age_bands": sorted(self.age_bands),
         }
 
@@ -165,9 +165,11 @@ class ConversationState:
         state.dot, state.norm_squared = model.sums(state.totals)
         state.count = int(data["count"])
         state.first_flag_index = data["first_flag_index"]
-        state.signals = {
-            s["name"]: SignalHit(s["name"], [int(i) for i in s["messages"][:MAX_SIGNAL_MESSAGES]])
-            for s in data["signals"]
+        # Snapshots written before the rename name their cues "signals".
+        cues = data["cues"] if "cues" in data else data["signals"]
+        state.cues = {
+            c["name"]: CueHit(c["name"], [int(i) for i in c["messages"][:MAX_CUE_MESSAGES]])
+            for c in cues
         }
         state.age_bands = set(data["age_bands"])
         return state

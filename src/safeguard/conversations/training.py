@@ -46,7 +46,7 @@ def settings() -> dict[str, object]:
         "window_weight": WINDOW_WEIGHT,
         "ramp": RAMP,
         "false_alarm_budget": FALSE_ALARM_BUDGET,
-        "features": "CRC-32 hashed words, character 3- to 5-grams and signals; TF-IDF",
+        "features": "CRC-32 hashed words, character 3- to 5-grams and cues; TF-IDF",
         "classifier": "logistic regression (scikit-learn lbfgs), Platt-calibrated",
     }
 

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from safeguard import apikeys
 from safeguard.banks import service
-from safeguard.banks.models import BankSpec, NewEntry
+from safeguard.banks.models import BankSpec, entries_of
 from safeguard.events import SYSTEM_ACTOR
 from safeguard.media.decode import DecodeLimits
-from safeguard.screening.signals import ContentSignals, image_signals
-from safeguard.signals import MD5, PDQ, SHA256
+from safeguard.screening.signals import content_signals
 from safeguard.store.db import Database
 
 BANK = "demo"
@@ -25,30 +24,18 @@ IMAGES = Path(__file__).parent / "images"
 _LIMITS = DecodeLimits(max_bytes=10 * 1024 * 1024, max_pixels=10_000_000)
 
 
-def _entries(name: str, signals: ContentSignals) -> list[NewEntry]:
-    source = f"demo image {name}"
-    entries = [
-        NewEntry(MD5.name, signals.md5, source=source),
-        NewEntry(SHA256.name, signals.sha256, source=source),
-    ]
-    if signals.pdq is not None:
-        entries.append(NewEntry(PDQ.name, signals.pdq.hex, source=source))
-    return entries
-
-
 def setup(db: Database, data_dir: Path) -> Iterator[str]:
     """Create the demo bank and key if missing; yield what was done, line by line."""
     with db.session() as session:
         names = {s.bank.name for s in service.list_banks(session)}
         if BANK not in names:
             bank = service.create_bank(session, BankSpec(BANK))
-            entries = [
-                entry
-                for path in sorted(IMAGES.glob("*.jpg"))
-                for entry in _entries(
-                    path.name, image_signals(path.read_bytes(), _LIMITS, views=False)
-                )
-            ]
+            entries = []
+            for path in sorted(IMAGES.glob("*.jpg")):
+                signals = content_signals(path.read_bytes(), _LIMITS, views=False)
+                source = f"demo image {path.name}"
+                found, _ = entries_of(signals, source=source, item_key=path.name, min_quality=0)
+                entries += found
             result = service.add_entries(session, bank, entries)
             yield f"created bank {BANK!r} with {len(result.added_ids)} entries"
         else:

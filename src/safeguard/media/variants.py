@@ -28,10 +28,11 @@ import numpy as np
 from numba import njit
 
 from safeguard.media.geometry import picture_box, trimmed_box
+from safeguard.signals.base import ORIGINAL_VIEW
 from safeguard.signals.pdq_views import Axis
 
 UPSCALE_BELOW = 1024  # longest side, in pixels, under which the 2x view is added
-ORIGINAL = "original"
+ORIGINAL = ORIGINAL_VIEW
 UPSCALED_2X = "upscaled-2x"
 PICTURE = "picture"
 TRIMMED = "trimmed"

@@ -1,15 +1,16 @@
-"""The decision policy: per-bank PDQ thresholds, safelists, block over review over allow."""
+"""The decision policy: per-bank, per-signal-type thresholds, safelists, block over review
+over allow."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from safeguard.banks.models import BankAction, BankKind
 from safeguard.screening.matcher import Candidate
-from safeguard.screening.views import is_edit_view
-from safeguard.signals import PDQ
+from safeguard.screening.views import edit_view_threshold, is_edit_view
+from safeguard.signals.registry import signal_types
 
 
 class Decision(StrEnum):
@@ -26,14 +27,21 @@ class BankRule:
     name: str
     action: BankAction
     kind: BankKind
-    pdq_threshold: int
-    edit_view_threshold: int | None = None  # for views that undo an edit; None: pdq_threshold
+    thresholds: Mapping[str, int] = field(default_factory=dict)
+    """By signal type; a type the bank sets none for uses its default."""
+    edit_view_allowance: int = 0
+    """Added to the threshold for views that undo an edit (up to the type's maximum)."""
 
-    def threshold_for(self, view: str | None) -> int:
-        """The largest PDQ distance at which a match through ``view`` counts."""
-        if is_edit_view(view) and self.edit_view_threshold is not None:
-            return self.edit_view_threshold
-        return self.pdq_threshold
+    def threshold_for(self, signal_type: str, view: str | None) -> int:
+        """The largest distance at which a match of ``signal_type`` through ``view``
+        counts (-1: none, for a signal type no longer installed)."""
+        kind = signal_types().get(signal_type)
+        if kind is None:
+            return -1
+        threshold = self.thresholds.get(signal_type, kind.default_threshold)
+        if is_edit_view(view):
+            return edit_view_threshold(threshold, self.edit_view_allowance, kind.max_threshold)
+        return threshold
 
 
 @dataclass(frozen=True)
@@ -42,16 +50,18 @@ class Match:
 
     bank: str
     entry_id: int
+    content_item_id: int
     signal_type: str
     distance: int
     effect: str  # "block", "review" or "safelist"
     view: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The CLI's match form: bank, entry_id, signal_type, distance."""
+        """The CLI's match form: bank, entry_id, content_item_id, signal_type, distance."""
         return {
             "bank": self.bank,
             "entry_id": self.entry_id,
+            "content_item_id": self.content_item_id,
             "signal_type": self.signal_type,
             "distance": self.distance,
         }
@@ -62,8 +72,9 @@ def decide(
 ) -> tuple[Decision, list[Match]]:
     """Block if an enabled block-bank entry matches, else review, else allow.
 
-    A PDQ candidate counts when it is within its view's threshold for its bank; an entry
-    matched through several views is reported once, through the nearest that counts.
+    A candidate counts when it is within its bank's threshold for its signal type and view
+    (exact candidates are at distance 0); an entry matched through several views is
+    reported once, through the nearest that counts.
 
     Any safelist match cancels the others: the content is allowed and every match is
     still reported. ``rules`` holds the banks that take part, by bank id.
@@ -73,14 +84,13 @@ def decide(
         rule = rules.get(candidate.bank_id)
         if rule is None:
             continue
-        if candidate.signal_type == PDQ.name and candidate.distance > rule.threshold_for(
-            candidate.view
-        ):
+        if candidate.distance > rule.threshold_for(candidate.signal_type, candidate.view):
             continue
         effect = "safelist" if rule.kind is BankKind.SAFELIST else rule.action.value
         match = Match(
             rule.name,
             candidate.entry_id,
+            candidate.content_item_id,
             candidate.signal_type,
             candidate.distance,
             effect,

@@ -8,18 +8,10 @@ from typing import Any
 
 from safeguard.errors import NotFound
 from safeguard.screening.policy import Decision
+from safeguard.screening.signals import signals_dict
+from safeguard.signals.base import SignalValue
 from safeguard.store.db import Database
 from safeguard.store.models import Screening
-
-
-@dataclass(frozen=True)
-class RecordedSignals:
-    """The hashes a screening was decided on (None where not computed or not given)."""
-
-    md5: str | None
-    sha256: str | None
-    pdq: str | None
-    pdq_quality: int | None
 
 
 @dataclass(frozen=True)
@@ -32,7 +24,8 @@ class ScreeningRecord:
     source: str
     content_id: str | None
     uploader_id: str | None
-    signals: RecordedSignals
+    signals: dict[str, object]
+    """As the screening's answer gave them: ``{type: value, <type>_quality: quality}``."""
     decision: Decision
     matches: list[dict[str, Any]]
 
@@ -50,7 +43,9 @@ def get_screening(db: Database, client: str, screening_id: str) -> ScreeningReco
             source=record.source,
             content_id=record.content_id,
             uploader_id=record.uploader_id,
-            signals=RecordedSignals(record.md5, record.sha256, record.pdq, record.pdq_quality),
+            signals=signals_dict(
+                {s.signal_type: SignalValue(s.value, s.quality) for s in record.signals}
+            ),
             decision=Decision(record.decision),
             matches=list(record.matches),
         )

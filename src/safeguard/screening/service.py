@@ -13,14 +13,13 @@ from safeguard.banks.models import BankAction, BankKind
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.errors import InvalidSignal
 from safeguard.events import ScreeningDecided
-from safeguard.media.variants import ORIGINAL
-from safeguard.screening.matcher import Matcher
+from safeguard.screening.matcher import Candidate, Matcher
 from safeguard.screening.policy import BankRule, Decision, Match, decide
-from safeguard.screening.signals import ContentSignals
-from safeguard.screening.views import edit_view_threshold
-from safeguard.signals import MD5, PDQ, SHA256, signal_type
+from safeguard.screening.signals import ContentSignals, signals_dict
+from safeguard.signals.base import SignalValue
+from safeguard.signals.registry import signal_type, signal_types
 from safeguard.store.db import Database
-from safeguard.store.models import Bank, ReviewItem, Screening
+from safeguard.store.models import Bank, ReviewItem, Screening, ScreeningSignal
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,13 @@ class Screener:
     def __init__(
         self,
         db: Database,
-        pdq_min_quality: int,
+        min_quality: int,
         matcher: Matcher | None = None,
         pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE,
     ) -> None:
+        """``min_quality``: values with a quality below it take no part in matching."""
         self.db = db
-        self.pdq_min_quality = pdq_min_quality
+        self.min_quality = min_quality
         self.pdq_view_allowance = pdq_view_allowance
         self.matcher = matcher or Matcher()
 
@@ -71,38 +71,36 @@ class Screener:
         banks: Collection[str] | None = None,
     ) -> ScreeningResult:
         """Decide on computed content signals; ``banks`` restricts matching to those names."""
-        exact = {MD5.name: signals.md5, SHA256.name: signals.sha256}
-        views = [
-            (name, view.hex)
-            for name, view in signals.pdq_views
-            if view.quality >= self.pdq_min_quality
-        ]
-        return self._decide(exact, views, signals.as_dict(), requester, banks)
+        own = {name: signals.own(name) for name in signals.values}
+        return self._decide(signals.values, own, requester, banks)
 
     def lookup(
         self,
         hashes: Mapping[str, str],
         requester: Requester,
-        pdq_quality: int | None = None,
+        qualities: Mapping[str, int] | None = None,
     ) -> ScreeningResult:
-        """Decide on hashes a client computed itself (validated here)."""
+        """Decide on values a client computed itself (validated here); ``qualities`` gives
+        the quality of values of signal types that have one, where the client knows it."""
         if not hashes:
             raise InvalidSignal("give at least one signal to look up")
-        values = {signal_type(k).name: signal_type(k).normalise(v) for k, v in hashes.items()}
-        if pdq_quality is not None and not 0 <= pdq_quality <= 100:
-            raise InvalidSignal(f"pdq_quality must be between 0 and 100, got {pdq_quality}")
-        shown: dict[str, object] = {n: values.get(n) for n in (MD5.name, SHA256.name, PDQ.name)}
-        shown["pdq_quality"] = pdq_quality
-        pdq = values.pop(PDQ.name, None)
-        usable = pdq is not None and (pdq_quality is None or pdq_quality >= self.pdq_min_quality)
-        views = [(ORIGINAL, pdq)] if pdq is not None and usable else []
-        return self._decide(values, views, shown, requester, None)
+        qualities = {signal_type(k).name: q for k, q in (qualities or {}).items()}
+        for name, quality in qualities.items():
+            if not signal_type(name).has_quality:
+                raise InvalidSignal(f"{name} values have no quality")
+            if not 0 <= quality <= 100:
+                raise InvalidSignal(f"{name}_quality must be between 0 and 100, got {quality}")
+        given: dict[str, tuple[SignalValue, ...]] = {}
+        for name, value in hashes.items():
+            kind = signal_type(name)
+            given[kind.name] = (SignalValue(kind.normalise(value), qualities.get(kind.name)),)
+        shown = {name: given[name][0] if name in given else None for name in signal_types()}
+        return self._decide(given, shown, requester, None)
 
     def _decide(
         self,
-        exact: dict[str, str],
-        pdq_views: list[tuple[str, str]],
-        shown: dict[str, object],
+        values: Mapping[str, tuple[SignalValue, ...]],
+        shown: Mapping[str, SignalValue | None],
         requester: Requester,
         bank_names: Collection[str] | None,
     ) -> ScreeningResult:
@@ -112,11 +110,19 @@ class Screener:
         with self.db.read_session() as session:
             rules = _rules(session, bank_names, self.pdq_view_allowance)
 
-        def radius_of(bank_id: str, view: str) -> int:
+        def radius_of(kind: str, bank_id: str, view: str) -> int:
             rule = rules.get(bank_id)
-            return rule.threshold_for(view) if rule is not None else -1
+            return rule.threshold_for(kind, view) if rule is not None else -1
 
-        near = self.matcher.pdq_candidates(pdq_views, radius_of)
+        exact: dict[str, list[str]] = {}
+        near: list[Candidate] = []
+        for name, found in values.items():
+            usable = [v for v in found if v.quality is None or v.quality >= self.min_quality]
+            if signal_type(name).max_threshold == 0:
+                exact[name] = [v.value for v in usable]
+            else:
+                queries = [(v.view, v.value) for v in usable]
+                near += self.matcher.near_candidates(name, queries, radius_of)
         with self.db.session() as session:
             candidates = self.matcher.exact_candidates(session, exact)
             candidates += self.matcher.confirmed(session, near)
@@ -127,12 +133,13 @@ class Screener:
                 source=requester.source,
                 content_id=requester.content_id,
                 uploader_id=requester.uploader_id,
-                md5=_str_or_none(shown.get(MD5.name)),
-                sha256=_str_or_none(shown.get(SHA256.name)),
-                pdq=_str_or_none(shown.get(PDQ.name)),
-                pdq_quality=_int_or_none(shown.get("pdq_quality")),
                 decision=decision.value,
                 matches=api_matches,
+                signals=[
+                    ScreeningSignal(signal_type=name, value=v.value, quality=v.quality)
+                    for name, v in shown.items()
+                    if v is not None
+                ],
             )
             session.add(screening)
             session.flush()
@@ -149,7 +156,7 @@ class Screener:
                         reason={"matches": api_matches},
                     )
                 )
-            return ScreeningResult(screening.id, decision, matches, shown)
+            return ScreeningResult(screening.id, decision, matches, signals_dict(shown))
 
 
 def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:
@@ -162,8 +169,8 @@ def _rules(session: Session, names: Collection[str] | None, allowance: int) -> d
             b.name,
             BankAction(b.action),
             BankKind(b.kind),
-            b.pdq_threshold,
-            edit_view_threshold(b.pdq_threshold, allowance),
+            {t.signal_type: t.threshold for t in b.thresholds},
+            allowance,
         )
         for b in session.scalars(query)
     }
@@ -171,11 +178,3 @@ def _rules(session: Session, names: Collection[str] | None, allowance: int) -> d
 
 def _api_match(match: Match) -> dict[str, object]:
     return match.as_dict() | {"effect": match.effect, "view": match.view}
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) else None

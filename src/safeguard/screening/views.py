@@ -12,9 +12,7 @@ lookups in very large banks cheaper (``SAFEGUARD_PDQ_VIEW_ALLOWANCE``).
 from __future__ import annotations
 
 from safeguard.media.variants import ORIGINAL, UPSCALED_2X
-from safeguard.signals.pdq import MAX_THRESHOLD
 
-VIEW_CEILING = MAX_THRESHOLD
 _SAME_PICTURE = frozenset({ORIGINAL, UPSCALED_2X})
 
 
@@ -23,6 +21,7 @@ def is_edit_view(view: str | None) -> bool:
     return view is not None and view not in _SAME_PICTURE
 
 
-def edit_view_threshold(bank_threshold: int, allowance: int) -> int:
-    """The threshold of views that undo an edit, for a bank with that PDQ threshold."""
-    return max(bank_threshold, min(VIEW_CEILING, bank_threshold + allowance))
+def edit_view_threshold(bank_threshold: int, allowance: int, ceiling: int) -> int:
+    """The threshold of views that undo an edit, for a bank with that threshold; the
+    ceiling is the signal type's maximum (for PDQ, ``signals.pdq.MAX_THRESHOLD``)."""
+    return max(bank_threshold, min(ceiling, bank_threshold + allowance))

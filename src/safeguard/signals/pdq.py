@@ -1,14 +1,26 @@
-"""PDQ hashes as values: hex and byte codecs, Hamming distance, hashing decoded pixels."""
+"""The PDQ signal type: Meta's perceptual image hash, matched by Hamming distance.
+
+An upload is looked up through the hashes of its query views (crops, borders trimmed,
+turns: ``media/variants.py``) as well as its own, so that single edits are undone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from safeguard.errors import InvalidSignal
-from safeguard.signals import PDQ
-from safeguard.signals.pdq_kernel import hash_pixels
+from safeguard.errors import InvalidSignal, UnsupportedMedia
+from safeguard.index.adapters import HexCodeIndex
+from safeguard.index.base import ValueIndex
+from safeguard.index.hamming import HammingIndex
+from safeguard.media.content import Content
+from safeguard.media.image import ImageContent
+from safeguard.media.variants import ORIGINAL, query_views
+from safeguard.signals.base import HexFormat, SignalValue
+from safeguard.signals.pdq_kernel import bits_from_dct, hash_pixels
+from safeguard.signals.pdq_views import Axis, aligned_coefficients, blurred, turned_coefficients
 
 DEFAULT_THRESHOLD = 31
 # The largest threshold a bank may have. The robustness benchmark found the first false
@@ -40,18 +52,83 @@ def pdq_of_pixels(pixels: np.ndarray) -> PdqHash:
     return PdqHash(code.hex(), quality)
 
 
+class PdqSignal:
+    """PDQ: 256-bit hashes of images (64 hex digits) with a quality, by Hamming distance."""
+
+    name = "pdq"
+    content_types = frozenset({"image"})
+    default_threshold = DEFAULT_THRESHOLD
+    max_threshold = MAX_THRESHOLD
+    has_quality = True
+    examples: tuple[str, ...] = (
+        "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
+        "d8f8f0cee0f4a84f06370a32038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
+    )
+
+    def __init__(self) -> None:
+        self._format = HexFormat(self.name, 2 * HASH_BYTES)
+
+    def normalise(self, value: str) -> str:
+        return self._format.normalise(value)
+
+    def check_bank_value(self, value: str) -> str:
+        """``value`` if an image could have it; InvalidSignal if its bit count is
+        impossible for a PDQ hash (degenerate values such as all zeros)."""
+        bits = int(value, 16).bit_count()
+        if not MIN_BITS_SET <= bits <= MAX_BITS_SET:
+            raise InvalidSignal(
+                f"pdq value {value!r} has {bits} of 256 bits set: a PDQ hash of an image has "
+                f"about half set, so values outside {MIN_BITS_SET} to {MAX_BITS_SET} are refused"
+            )
+        return value
+
+    def distance(self, a: str, b: str) -> int:
+        """Hamming distance between two PDQ hex strings."""
+        return (int(self.normalise(a), 16) ^ int(self.normalise(b), 16)).bit_count()
+
+    def hash_content(self, content: Content, *, views: bool = True) -> Sequence[SignalValue]:
+        """The image's own hash first, then (with ``views``) those of its query views."""
+        if not isinstance(content, ImageContent):
+            raise UnsupportedMedia(f"pdq hashes images, not {content.content_type}")
+        if not views:
+            return [_value(ORIGINAL, plain_pdq(content.luma))]
+        return [_value(name, pdq) for name, pdq in pdq_views(content.luma)]
+
+    def new_index(self) -> ValueIndex:
+        return HexCodeIndex(HammingIndex)
+
+
+PDQ = PdqSignal()
+
+
 def distance(a: str, b: str) -> int:
     """Hamming distance between two PDQ hex strings."""
-    return (int(PDQ.normalise(a), 16) ^ int(PDQ.normalise(b), 16)).bit_count()
+    return PDQ.distance(a, b)
 
 
-def check_plausible(value: str) -> str:
-    """``value`` (normalised PDQ hex) if an image could have it; InvalidSignal if its bit
-    count is impossible for a PDQ hash (degenerate values such as all zeros)."""
-    bits = int(value, 16).bit_count()
-    if not MIN_BITS_SET <= bits <= MAX_BITS_SET:
-        raise InvalidSignal(
-            f"pdq value {value!r} has {bits} of 256 bits set: a PDQ hash of an image has "
-            f"about half set, so values outside {MIN_BITS_SET} to {MAX_BITS_SET} are refused"
-        )
-    return value
+def plain_pdq(plane: np.ndarray) -> PdqHash:
+    """The PDQ hash of a float32 luma plane as it is."""
+    height, width = plane.shape
+    [(coefficients, quality)] = aligned_coefficients(
+        plane, [(Axis(height, height), Axis(width, width), False)]
+    )
+    return PdqHash(bits_from_dct(coefficients).hex(), quality)
+
+
+def pdq_views(plane: np.ndarray) -> list[tuple[str, PdqHash]]:
+    """(view name, PDQ hash) of every view of a float32 luma plane, the plane itself first."""
+    views = query_views(plane)
+    results = aligned_coefficients(plane, [(v.rows, v.cols, v.transposed) for v in views.aligned])
+    names = [v.name for v in views.aligned]
+    if views.turned:
+        small = blurred(views.small)
+        results += [turned_coefficients(small, view.degrees) for view in views.turned]
+        names += [view.name for view in views.turned]
+    return [
+        (name, PdqHash(bits_from_dct(coefficients).hex(), quality))
+        for name, (coefficients, quality) in zip(names, results, strict=True)
+    ]
+
+
+def _value(view: str, pdq: PdqHash) -> SignalValue:
+    return SignalValue(pdq.hex, pdq.quality, view)

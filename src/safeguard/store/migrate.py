@@ -23,3 +23,8 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` to ``revision``."""
     ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the database at ``database_url`` back to ``revision``."""
+    command.downgrade(alembic_config(database_url), revision)

@@ -67,36 +67,66 @@ class Bank(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     action: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
-    pdq_threshold: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column()  # set while its entries are purged
 
-    entries: Mapped[list[Entry]] = relationship(
-        back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
+    thresholds: Mapped[list[BankThreshold]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
 
 
-class Entry(Base):
-    """One signal value in a bank."""
+class BankThreshold(Base):
+    """A bank's match threshold for one distance-based signal type (types without a row
+    use their default)."""
 
-    __tablename__ = "entries"
-    __table_args__ = (
-        UniqueConstraint("bank_id", "signal_type", "value", name="uq_entries_bank_signal_value"),
-        Index("ix_entries_signal_value", "signal_type", "value"),
+    __tablename__ = "bank_thresholds"
+
+    bank_id: Mapped[str] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True
     )
+    signal_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    threshold: Mapped[int] = mapped_column(Integer)
+
+
+class ContentItem(Base):
+    """One known item of a bank (a picture, a video) that groups the signals of it."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (Index("ix_content_items_bank_external", "bank_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    bank_id: Mapped[str] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
-    signal_type: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(512))
+    bank_id: Mapped[str] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
     external_id: Mapped[str | None] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(Text)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str | None] = mapped_column(String(256))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    bank: Mapped[Bank] = relationship(back_populates="entries")
+
+class Entry(Base):
+    """One signal value of a content item. Values may be of any length: uniqueness and
+    exact lookups go through ``value_digest``, the SHA-256 of the value."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint(
+            "bank_id", "signal_type", "value_digest", name="uq_entries_bank_signal_digest"
+        ),
+        Index("ix_entries_signal_digest", "signal_type", "value_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    content_item_id: Mapped[int] = mapped_column(
+        ForeignKey("content_items.id", ondelete="CASCADE"), index=True
+    )
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    value_digest: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class EntryChange(Base):
@@ -120,21 +150,47 @@ class Screening(Base):
     source: Mapped[str] = mapped_column(String(16))
     content_id: Mapped[str | None] = mapped_column(String(256))
     uploader_id: Mapped[str | None] = mapped_column(String(256))
-    md5: Mapped[str | None] = mapped_column(String(32), index=True)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    pdq: Mapped[str | None] = mapped_column(String(64))
-    pdq_quality: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(16))
     matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
+    signals: Mapped[list[ScreeningSignal]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class ScreeningSignal(Base):
+    """One signal value a screening was decided on (the content's own, not its views)."""
+
+    __tablename__ = "screening_signals"
+    __table_args__ = (
+        UniqueConstraint("screening_id", "signal_type", name="uq_screening_signals_type"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer)
+
+
+class Client(Base):
+    """A platform or tenant: it owns its API keys and its records (screenings,
+    conversations, review items), which outlive any one key."""
+
+    __tablename__ = "clients"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
 
 class ApiKey(Base):
-    """An API client. Only the SHA-256 of the key is kept."""
+    """A key of a client. Only the SHA-256 of the key is kept."""
 
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(128), unique=True)
+    client: Mapped[str] = mapped_column(ForeignKey("clients.name"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -182,7 +238,7 @@ class ConversationMessage(Base):
     sender_age_band: Mapped[str | None] = mapped_column(String(16))
     sent_at: Mapped[datetime] = mapped_column()
     text: Mapped[str | None] = mapped_column(Text)
-    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cues: Mapped[list[str]] = mapped_column(JSON, default=list)
     risk: Mapped[float] = mapped_column(Float)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,14 +1,15 @@
-"""Banks and their entries: create, list, delete, add, enable/disable, import and export."""
+"""Banks, their content items and entries: create, list, delete, add, enable/disable,
+import and export."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.openapi import PROTECTED, problem_responses, text_answer
@@ -21,9 +22,9 @@ from safeguard.banks.models import (
     BankKind,
     BankSpec,
     NewEntry,
-    validate_pdq_quality,
+    validate_quality,
 )
-from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
+from safeguard.signals.pdq import PDQ
 
 router = APIRouter(
     tags=["banks"],
@@ -33,13 +34,32 @@ router = APIRouter(
 State = Annotated[AppState, Depends(app_state)]
 Client = Annotated[str, Depends(require_client)]  # who made a change, for the event log
 EntryId = Annotated[int, Path(ge=1, le=MAX_INT64)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_INT64)]
+MAX_VALUE_CHARS = 1_000_000
 
 
 class BankCreate(BaseModel):
     name: Text = Field(min_length=1, max_length=128)
     action: BankAction = BankAction.BLOCK
     kind: BankKind = BankKind.LIST
-    pdq_threshold: int = Field(default=DEFAULT_THRESHOLD, ge=0, le=MAX_THRESHOLD)
+    thresholds: dict[Text, int] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="Match threshold by signal type (e.g. {'pdq': 31}); types left out get "
+        "their default. Exact types (md5, sha256) take none.",
+    )
+    pdq_threshold: int | None = Field(
+        default=None,
+        ge=0,
+        le=PDQ.max_threshold,
+        description="The same as thresholds={'pdq': N}; kept for older clients.",
+    )
+
+    def spec(self) -> BankSpec:
+        thresholds: dict[str, Any] = dict(self.thresholds)
+        if self.pdq_threshold is not None:
+            thresholds["pdq"] = self.pdq_threshold
+        return BankSpec(self.name, self.action, self.kind, thresholds)
 
 
 class BankOut(BaseModel):
@@ -49,20 +69,28 @@ class BankOut(BaseModel):
     name: str
     action: BankAction
     kind: BankKind
-    pdq_threshold: int
+    thresholds: dict[str, int] = Field(description="Match threshold by signal type.")
     created_at: datetime
     entries: int
     enabled_entries: int
 
+    @computed_field(description="thresholds['pdq'], kept for older clients.")  # type: ignore[prop-decorator]
+    @property
+    def pdq_threshold(self) -> int | None:
+        return self.thresholds.get("pdq")
+
 
 class EntryCreate(BaseModel):
     signal_type: Text = Field(max_length=32)
-    value: Text = Field(max_length=512)
+    value: Text = Field(max_length=MAX_VALUE_CHARS)
     external_id: Text | None = Field(default=None, max_length=256)
     labels: list[Text] = Field(default_factory=list, max_length=32)
     source: Text | None = Field(default=None, max_length=256)
     quality: int | None = Field(
-        default=None, ge=0, le=100, description="PDQ only: the quality of the hashed image."
+        default=None,
+        ge=0,
+        le=100,
+        description="For signal types with a quality (PDQ): the quality of the hashed content.",
     )
 
 
@@ -75,6 +103,7 @@ class EntryOut(BaseModel):
 
     id: int
     bank: str
+    content_item_id: int
     signal_type: str
     value: str
     external_id: str | None
@@ -82,6 +111,22 @@ class EntryOut(BaseModel):
     source: str | None
     enabled: bool
     created_at: datetime
+
+
+class ItemOut(BaseModel):
+    """A known item of a bank and the entries (signal values) of it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    bank: str
+    external_id: str | None
+    note: str | None
+    labels: list[str]
+    source: str | None
+    enabled: bool
+    created_at: datetime
+    entries: list[EntryOut]
 
 
 class EntryPage(BaseModel):
@@ -108,8 +153,7 @@ def list_banks(state: State) -> BankList:
 
 @router.post("/v1/banks", status_code=201, responses=problem_responses(409, 413))
 def create_bank(body: BankCreate, state: State, client: Client) -> BankOut:
-    spec = BankSpec(body.name, body.action, body.kind, body.pdq_threshold)
-    return BankOut.model_validate(catalog.create_bank(state.db, spec, client))
+    return BankOut.model_validate(catalog.create_bank(state.db, body.spec(), client))
 
 
 @router.get("/v1/banks/{name}", responses=NOT_FOUND)
@@ -143,7 +187,7 @@ def add_entry(name: str, body: EntryCreate, state: State, client: Client) -> Ent
     entry = NewEntry(
         body.signal_type, body.value, body.external_id, tuple(body.labels), body.source
     )
-    validate_pdq_quality(entry.signal_type, body.quality, state.settings.pdq_min_quality)
+    validate_quality(entry.signal_type, body.quality, state.settings.pdq_min_quality)
     return EntryOut.model_validate(catalog.add_entry(state.db, name, entry, client))
 
 
@@ -160,6 +204,22 @@ def patch_entry(
 def delete_entry(name: str, entry_id: EntryId, state: State, client: Client) -> Response:
     catalog.delete_entry(state.db, name, entry_id, client)
     return Response(status_code=204)
+
+
+@router.get("/v1/banks/{name}/items/{item_id}", responses=NOT_FOUND)
+def get_item(name: str, item_id: ItemId, state: State) -> ItemOut:
+    """One content item of the bank and its entries."""
+    return ItemOut.model_validate(catalog.get_item(state.db, name, item_id))
+
+
+@router.patch("/v1/banks/{name}/items/{item_id}", responses=problem_responses(404, 413))
+def patch_item(
+    name: str, item_id: ItemId, body: EntryPatch, state: State, client: Client
+) -> ItemOut:
+    """Enable or disable a content item: while disabled, none of its entries matches."""
+    return ItemOut.model_validate(
+        catalog.set_item_enabled(state.db, name, item_id, body.enabled, client)
+    )
 
 
 @router.post(

@@ -40,7 +40,7 @@ async def add_message(
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
 ) -> MessageScoreOut:
-    """Score the conversation's next message: its risk, flag and signals after it."""
+    """Score the conversation's next message: its risk, flag and cues after it."""
     message = IncomingMessage(
         body.sender_id, body.text, body.sent_at, body.sender_age_band, tuple(body.recipient_ids)
     )
@@ -56,5 +56,5 @@ def get_conversation(
     client: Annotated[str, Depends(require_client)],
     state: Annotated[AppState, Depends(app_state)],
 ) -> ConversationOut:
-    """A conversation's current risk, flag and signals."""
+    """A conversation's current risk, flag and cues."""
     return ConversationOut.model_validate(state.conversations.get(client, conversation_id))

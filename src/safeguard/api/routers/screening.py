@@ -18,8 +18,7 @@ from safeguard.api.validation import Text, check_text
 from safeguard.errors import BadRequest, InvalidMultipart
 from safeguard.screening.records import get_screening as read_screening
 from safeguard.screening.service import Requester
-from safeguard.screening.signals import image_signals
-from safeguard.signals.digest import DigestAccumulator
+from safeguard.screening.signals import content_signals
 
 router = APIRouter(tags=["screening"], responses=problem_responses(*PROTECTED))
 
@@ -52,7 +51,14 @@ class LookupRequest(BaseModel):
         description="Signal type to value, e.g. {'pdq': '<64 hex>', 'md5': '<32 hex>'}",
         max_length=8,
     )
-    pdq_quality: int | None = Field(default=None, ge=0, le=100)
+    pdq_quality: int | None = Field(
+        default=None, ge=0, le=100, description="The quality of the PDQ value, if known."
+    )
+    qualities: dict[Text, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=dict,
+        description="Signal type to the quality of its value, for types that have one.",
+        max_length=8,
+    )
     content_id: Text | None = Field(default=None, max_length=256)
     uploader_id: Text | None = Field(default=None, max_length=256)
 
@@ -65,25 +71,20 @@ async def screen(
     content_id: ClientId = None,
     uploader_id: ClientId = None,
 ) -> ScreeningOut:
-    """Screen one image before it is published: ``block``, ``review`` or ``allow``."""
+    """Screen one piece of content (an image) before it is published: ``block``,
+    ``review`` or ``allow``."""
     started = time.perf_counter()
-    digests = DigestAccumulator()
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await _form(request)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("a multipart upload needs a 'file' part")
         data = await upload.read()
-        digests.update(data)
         content_id = content_id or _text_field(form.get("content_id"))
         uploader_id = uploader_id or _text_field(form.get("uploader_id"))
     else:
-        chunks = []
-        async for chunk in request.stream():
-            digests.update(chunk)
-            chunks.append(chunk)
-        data = b"".join(chunks)
-    signals = await run_in_threadpool(image_signals, data, state.limits, digests.result())
+        data = b"".join([chunk async for chunk in request.stream()])
+    signals = await run_in_threadpool(content_signals, data, state.limits)
     requester = Requester(client, "upload", content_id, uploader_id)
     result = await run_in_threadpool(state.screener.screen, signals, requester)
     _observe(state, result.decision.value, "upload", started)
@@ -99,7 +100,10 @@ def lookup(
     """Decide on hashes the client computed itself; no content is sent."""
     started = time.perf_counter()
     requester = Requester(client, "lookup", body.content_id, body.uploader_id)
-    result = state.screener.lookup(body.signals, requester, body.pdq_quality)
+    qualities = dict(body.qualities)
+    if body.pdq_quality is not None:
+        qualities["pdq"] = body.pdq_quality
+    result = state.screener.lookup(body.signals, requester, qualities)
     _observe(state, result.decision.value, "lookup", started)
     return ScreeningOut.model_validate(result.as_dict())
 

@@ -1,11 +1,11 @@
-"""Explainable grooming signals: patterns from the literature, each shown with its messages.
+"""Explainable grooming cues: patterns from the literature, each shown with its messages.
 
 The categories follow the grooming stages described by O'Connell (2003) and
 Lorenzo-Dus et al. (2016): probing the child's age, requests for secrecy, assessing the
 risk of being caught and isolating the child, moving the chat to another platform,
 requests for images or video, gifts and money, arranging to meet, and sexualised
 language. Each detector is a small set of regular expressions over lowercased text.
-Signals are evidence for a moderator, not a verdict: ordinary conversations trigger
+Cues are evidence for a moderator, not a verdict: ordinary conversations trigger
 them too (a surprise party is a secret), which is why they feed the model as features
 rather than deciding on their own. The age gap comes from age bands the platform
 supplies, not from text.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class SignalType:
+class CueType:
     """A named category of grooming behaviour and the patterns that detect it."""
 
     name: str
@@ -34,8 +34,8 @@ _YOU = r"(?:you|u|ya)"
 _YOUR = r"(?:your|ur|yr)"
 _PARENT = r"(?:parents?|mom|mum|mommy|mother|dad|daddy|father|folks|family)"
 
-SIGNAL_TYPES: tuple[SignalType, ...] = (
-    SignalType(
+CUE_TYPES: tuple[CueType, ...] = (
+    CueType(
         "age_probing",
         "asks the other person's age or school year",
         _any(
@@ -48,7 +48,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             r"\bhow old\b",
         ),
     ),
-    SignalType(
+    CueType(
         "secrecy",
         "asks to keep the conversation secret or to delete it",
         _any(
@@ -61,7 +61,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             r"\bjust between (?:us|you and me)\b",
         ),
     ),
-    SignalType(
+    CueType(
         "isolation",
         "checks whether adults are around, or sets the child against them",
         _any(
@@ -75,7 +75,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             rf"\b{_PARENT} (?:don'?t|do not|doesn'?t|does not|wouldn'?t) understand\b",
         ),
     ),
-    SignalType(
+    CueType(
         "platform_move",
         "asks to move to another app, a phone number or a webcam",
         _any(
@@ -87,7 +87,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             rf"\bcan i call {_YOU}\b",
         ),
     ),
-    SignalType(
+    CueType(
         "image_request",
         "asks for pictures or video",
         _any(
@@ -99,7 +99,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             r"\bpic of (?:you|u|yourself)\b",
         ),
     ),
-    SignalType(
+    CueType(
         "gifts_money",
         "offers gifts, money or favours",
         _any(
@@ -110,7 +110,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             rf"\bpresent for {_YOU}\b",
         ),
     ),
-    SignalType(
+    CueType(
         "meeting",
         "arranges to meet in person",
         _any(
@@ -124,7 +124,7 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
             r"\bhotel\b",
         ),
     ),
-    SignalType(
+    CueType(
         "sexualised_language",
         "sexual words or questions about the body or experience",
         _any(
@@ -140,16 +140,16 @@ SIGNAL_TYPES: tuple[SignalType, ...] = (
     ),
 )
 AGE_GAP = "age_gap"
-SIGNAL_NAMES = (*(s.name for s in SIGNAL_TYPES), AGE_GAP)
+CUE_NAMES = (*(cue.name for cue in CUE_TYPES), AGE_GAP)
 
 # Age bands a platform may send, youngest first; the last is adult.
 AGE_BANDS = ("under-13", "13-15", "16-17", "18+")
 
 
 def detect(text: str) -> list[str]:
-    """Names of the text signals a message triggers, in SIGNAL_TYPES order."""
+    """Names of the text cues a message triggers, in CUE_TYPES order."""
     lowered = text.lower()
-    return [s.name for s in SIGNAL_TYPES if s.pattern.search(lowered)]
+    return [cue.name for cue in CUE_TYPES if cue.pattern.search(lowered)]
 
 
 def is_age_gap(bands: set[str]) -> bool:
