@@ -28,6 +28,8 @@ typecheck: install
 	$(BIN)/mypy
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
+# tests/browser drives the system's chromium with Playwright (never a downloaded browser):
+# without one those tests are skipped, and fail under CI (.ci/run installs it).
 test: lint typecheck
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \

@@ -5,14 +5,20 @@ audit events) carry its name, so they outlive any one of its keys. A key is crea
 and shown once; only its SHA-256 is stored. To rotate, create a second key for the same
 client, switch to it, and revoke the first. Creating and revoking a key is logged as an
 event.
+
+A key also carries scopes, what it may do for its client (least privilege): ``screen``
+(screening, lookups, conversations, review items), ``banks`` (list management) and
+``admin`` (keys, users and settings). A new key gets ``screen`` unless told otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from safeguard import events
 from safeguard.banks.models import validate_bank_name
-from safeguard.errors import Conflict, InvalidName, NotFound, Unauthorized
+from safeguard.errors import BadRequest, Conflict, InvalidName, NotFound, Unauthorized
 from safeguard.events import ApiKeyCreated, ApiKeyRevoked
 from safeguard.store.db import Database
 from safeguard.store.models import ApiKey, Client, utcnow
@@ -28,14 +34,44 @@ from safeguard.store.models import ApiKey, Client, utcnow
 KEY_PREFIX = "sg_"
 
 
+class Scope(StrEnum):
+    """What a key may do for its client."""
+
+    SCREEN = "screen"
+    """Screen and look up content, read screenings, send and read conversations, read
+    review items."""
+    BANKS = "banks"
+    """Manage the hash lists: everything under /v1/banks."""
+    ADMIN = "admin"
+    """Manage keys, users and settings (no API endpoint needs it yet)."""
+
+
+DEFAULT_SCOPES = (Scope.SCREEN,)
+"""A new key's scopes unless told otherwise: least privilege."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: the client its key acts for, the key's name and its scopes."""
+
+    client: str
+    key_name: str
+    scopes: frozenset[Scope]
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether the key carries ``scope``."""
+        return scope in self.scopes
+
+
 @dataclass(frozen=True)
 class ApiKeyView:
-    """A key's name, its client and its state (never the key)."""
+    """A key's name, its client, its state and its scopes (never the key)."""
 
     name: str
     client: str
     created_at: datetime
     revoked: bool
+    scopes: tuple[Scope, ...]
 
 
 def _digest(key: str) -> str:
@@ -54,27 +90,68 @@ def _validate_name(kind: str, name: str) -> str:
         ) from None
 
 
-def create_key(db: Database, name: str, actor: str, client: str | None = None) -> str:
-    """Create the key ``name`` for ``client`` (by default, a client named like the key),
-    creating the client if it is new, and return the key; it cannot be shown again."""
+def validate_scopes(scopes: Iterable[Scope | str]) -> tuple[Scope, ...]:
+    """``scopes`` as known scopes, each once, in the order of ``Scope``; raise BadRequest
+    for an unknown scope or for none at all."""
+    if isinstance(scopes, str):  # one scope, not its letters
+        scopes = (scopes,)
+    wanted: set[Scope] = set()
+    for scope in scopes:
+        try:
+            wanted.add(Scope(scope))
+        except ValueError:
+            raise BadRequest(f"unknown API key scope {scope!r}: use {_scope_names()}") from None
+    if not wanted:
+        raise BadRequest(f"an API key needs at least one scope: {_scope_names()}")
+    return tuple(scope for scope in Scope if scope in wanted)
+
+
+def _scope_names() -> str:
+    return ", ".join(scope.value for scope in Scope)
+
+
+def _stored_scopes(values: Iterable[str]) -> tuple[Scope, ...]:
+    """The known scopes among a key's stored ``values``, in the order of ``Scope`` (a
+    scope this version does not know grants nothing)."""
+    stored = set(values)
+    return tuple(scope for scope in Scope if scope.value in stored)
+
+
+def create_key(
+    db: Database,
+    name: str,
+    actor: str,
+    client: str | None = None,
+    scopes: Iterable[Scope | str] = DEFAULT_SCOPES,
+) -> str:
+    """Create the key ``name`` for ``client`` (by default, a client named like the key)
+    with ``scopes`` (by default ``screen`` only), creating the client if it is new, and
+    return the key; it cannot be shown again."""
     with db.session() as session:
-        return add_key(session, name, actor, client)
+        return add_key(session, name, actor, client, scopes)
 
 
-def add_key(session: Session, name: str, actor: str, client: str | None = None) -> str:
+def add_key(
+    session: Session,
+    name: str,
+    actor: str,
+    client: str | None = None,
+    scopes: Iterable[Scope | str] = DEFAULT_SCOPES,
+) -> str:
     """``create_key`` in the caller's transaction."""
     _validate_name("API key", name)
     owner = _validate_name("client", name if client is None else client)
+    granted = [scope.value for scope in validate_scopes(scopes)]
     if has_key(session, name):
         raise Conflict(f"an API key named {name!r} already exists")
     _ensure_client(session, owner)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(name=name, client=owner, key_hash=_digest(key)))
+    session.add(ApiKey(name=name, client=owner, key_hash=_digest(key), scopes=granted))
     try:
         session.flush()
     except IntegrityError:  # the same name, created by a concurrent transaction
         raise Conflict(f"an API key named {name!r} already exists") from None
-    events.record(session, ApiKeyCreated(actor, name, owner))
+    events.record(session, ApiKeyCreated(actor, name, owner, granted))
     return key
 
 
@@ -90,14 +167,14 @@ def _ensure_client(session: Session, name: str) -> None:
         pass
 
 
-def authenticate(db: Database, key: str) -> str:
-    """The name of the client owning ``key``, a valid and unrevoked key; raise
+def authenticate(db: Database, key: str) -> Caller:
+    """Who ``key``, a valid and unrevoked key, acts for and what it may do; raise
     Unauthorized otherwise."""
     with db.read_session() as session:
         record = session.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(key)))
         if record is None or record.revoked_at is not None:
             raise Unauthorized("the API key is not valid")
-        return record.client
+        return Caller(record.client, record.name, frozenset(_stored_scopes(record.scopes or ())))
 
 
 def list_keys(db: Database) -> list[ApiKeyView]:
@@ -105,7 +182,9 @@ def list_keys(db: Database) -> list[ApiKeyView]:
     with db.read_session() as session:
         query = select(ApiKey).order_by(ApiKey.client, ApiKey.name)
         return [
-            ApiKeyView(k.name, k.client, k.created_at, k.revoked_at is not None)
+            ApiKeyView(
+                k.name, k.client, k.created_at, k.revoked_at is not None, _stored_scopes(k.scopes)
+            )
             for k in session.scalars(query)
         ]
 

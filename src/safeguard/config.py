@@ -79,6 +79,10 @@ class Settings:
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    session_hours: int = 8  # a UI session ends this long after login
+    login_max_failures: int = 5  # failed logins per name (x4 per address) in the window
+    login_window_minutes: int = 15
+    secure_cookies: bool = False  # set behind TLS: the UI's cookies are then HTTPS-only
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,4 +112,8 @@ class Settings:
             auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
             host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
             port=_int(env, "SAFEGUARD_PORT", 8000),
+            session_hours=_int(env, "SAFEGUARD_SESSION_HOURS", 8),
+            login_max_failures=_int(env, "SAFEGUARD_LOGIN_MAX_FAILURES", 5),
+            login_window_minutes=_int(env, "SAFEGUARD_LOGIN_WINDOW_MINUTES", 15),
+            secure_cookies=_bool(env, "SAFEGUARD_SECURE_COOKIES", False),
         )

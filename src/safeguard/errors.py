@@ -104,6 +104,26 @@ class Unauthorized(SafeguardError):
     status = 401
 
 
+class Forbidden(SafeguardError):
+    slug = "forbidden"
+    title = "Not allowed"
+    status = 403
+
+
+class TooManyAttempts(SafeguardError):
+    slug = "too-many-attempts"
+    title = "Too many attempts"
+    status = 429
+
+
+class LoginFailed(SafeguardError):
+    """A user name and password that do not log in (never saying which one was wrong)."""
+
+    slug = "login-failed"
+    title = "Login failed"
+    status = 401
+
+
 class DatabaseUnavailable(SafeguardError):
     slug = "database-unavailable"
     title = "Database unavailable"

@@ -126,10 +126,11 @@ class ContentItemDisabled(Event):
 @dataclass(frozen=True)
 class ApiKeyCreated(Event):
     """An API key was created (``subject``: the key's name; ``owner``: the client it
-    belongs to, whose records it reads and writes)."""
+    belongs to, whose records it reads and writes; ``scopes``: what it may do)."""
 
     kind: ClassVar[str] = "api_key.created"
     owner: str
+    scopes: list[str]
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,37 @@ class ApiKeyRevoked(Event):
 
     kind: ClassVar[str] = "api_key.revoked"
     owner: str
+
+
+@dataclass(frozen=True)
+class UserCreated(Event):
+    """A person was given a UI account (``subject``: the user's name)."""
+
+    kind: ClassVar[str] = "user.created"
+    role: str
+
+
+@dataclass(frozen=True)
+class UserRoleChanged(Event):
+    """A user's role changed (``subject``: the user's name)."""
+
+    kind: ClassVar[str] = "user.role_changed"
+    role: str
+
+
+@dataclass(frozen=True)
+class UserDisabled(Event):
+    """A user can no longer log in; their sessions ended (``subject``: the user's name)."""
+
+    kind: ClassVar[str] = "user.disabled"
+
+
+@dataclass(frozen=True)
+class UserLoggedIn(Event):
+    """A user logged in to the UI (``subject``: the user's name)."""
+
+    kind: ClassVar[str] = "user.logged_in"
+    address: str
 
 
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).

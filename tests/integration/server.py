@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,13 +86,22 @@ def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
-def create_api_key(database_url: str, name: str, client: str | None = None) -> str:
+ALL_SCOPES = tuple(apikeys.Scope)
+
+
+def create_api_key(
+    database_url: str,
+    name: str,
+    client: str | None = None,
+    scopes: Iterable[apikeys.Scope | str] = ALL_SCOPES,
+) -> str:
     """A new API key ``name`` for ``client`` (by default, a client named like the key) in
-    the database at ``database_url``, migrated first."""
+    the database at ``database_url``, migrated first. It carries every scope unless told
+    otherwise: most tests both manage banks and screen with one key."""
     upgrade(database_url)
     db = Database(database_url)
     try:
-        return apikeys.create_key(db, name, "tests", client)
+        return apikeys.create_key(db, name, "tests", client, scopes)
     finally:
         db.dispose()
 

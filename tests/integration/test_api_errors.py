@@ -119,7 +119,8 @@ def test_missing_or_wrong_api_key(server: Server) -> None:
 
 
 def test_revoked_key_stops_working(server: Server) -> None:
-    key = server.cli.ok("apikey", "create", "short-lived").strip().splitlines()[-1]
+    created = server.cli.ok("apikey", "create", "short-lived", "--scope", "banks")
+    key = created.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {key}"}
     assert server.client.get("/v1/banks", headers=headers).status_code == 200
     server.cli.ok("apikey", "revoke", "short-lived")

@@ -110,7 +110,8 @@ def test_upgrade_keeps_every_record(old_database: str) -> None:
         assert record.signals == {"md5": MD5, "sha256": "a" * 64, "pdq": PDQ, "pdq_quality": 87}
         assert record.matches[0]["entry_id"] == 1
         assert get_screening(db, "acme", "s2").signals == {"md5": "1" * 32}
-        assert apikeys.authenticate(db, KEY) == "acme"
+        caller = apikeys.authenticate(db, KEY)
+        assert (caller.client, caller.scopes) == ("acme", frozenset(apikeys.Scope))
 
         screener = Screener(db, 50)
         who = Requester("acme", "lookup")

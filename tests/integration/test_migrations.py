@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +11,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+from safeguard import apikeys
+from safeguard.apikeys import Scope
 from safeguard.signals.pdq import MAX_THRESHOLD
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 from safeguard.store.models import Base
 from tests.conftest import postgres_database
+
+OLD_KEY = "sg_a-key-made-before-scopes"
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -59,3 +64,31 @@ def test_0004_caps_thresholds_and_keeps_banks(blank_database_url: str) -> None:
         ("wide", "safelist", MAX_THRESHOLD, None),
     ]
     assert probes == 1
+
+
+def test_0006_gives_keys_made_before_scopes_every_scope(blank_database_url: str) -> None:
+    """No deployment loses access on upgrade: a key made at 0005 may do all it could."""
+    upgrade(blank_database_url, "0005")
+    engine = create_engine(blank_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO clients (name, created_at) VALUES ('acme', CURRENT_TIMESTAMP)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO api_keys (id, name, client, key_hash, created_at) "
+                "VALUES ('k1', 'acme-1', 'acme', :digest, CURRENT_TIMESTAMP)"
+            ),
+            {"digest": hashlib.sha256(OLD_KEY.encode()).hexdigest()},
+        )
+    engine.dispose()
+    upgrade(blank_database_url)
+    db = Database(blank_database_url)
+    try:
+        caller = apikeys.authenticate(db, OLD_KEY)
+        [view] = apikeys.list_keys(db)
+    finally:
+        db.dispose()
+    assert (caller.client, caller.key_name) == ("acme", "acme-1")
+    assert caller.scopes == frozenset({Scope.SCREEN, Scope.BANKS, Scope.ADMIN})
+    assert view.scopes == (Scope.SCREEN, Scope.BANKS, Scope.ADMIN)

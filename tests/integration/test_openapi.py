@@ -117,7 +117,7 @@ def test_problem_answers_are_described_as_problems(spec: dict[str, Any]) -> None
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
     for method, path, operation in operations(spec):
         protected = path != "/v1/health"
-        wanted = {"401", "422", "503"} if protected else {"503"}
+        wanted = {"401", "403", "422", "503"} if protected else {"503"}
         responses = operation["responses"]
         assert wanted <= set(responses), f"{method.upper()} {path}"
         for status, response in responses.items():

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from safeguard import __version__
+from safeguard import __version__, web
 from safeguard.api import openapi, problems
 from safeguard.api.limits import BodySizeLimit
 from safeguard.api.routers import banks, conversations, health, metrics, review, screening
@@ -48,5 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app)
     for module in (health, screening, banks, conversations, review, metrics):
         app.include_router(module.router)
+    web.install(app)  # the moderator UI under /ui
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     return app

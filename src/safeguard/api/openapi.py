@@ -23,6 +23,7 @@ _REF = "#/components/schemas/{model}"
 _DESCRIPTIONS = {
     400: "Bad request",
     401: "Missing or invalid API key",
+    403: "The API key lacks the scope this operation needs",
     404: "Not found",
     409: "Conflict",
     413: "Content too large",
@@ -30,7 +31,7 @@ _DESCRIPTIONS = {
     422: "Invalid request",
     503: "Database unavailable; retry after the Retry-After header's seconds",
 }
-PROTECTED = (401, 422, 503)
+PROTECTED = (401, 403, 422, 503)
 """What every operation that takes an API key may answer."""
 
 

@@ -1,4 +1,4 @@
-"""``safeguard``: hash, scan, manage banks and API keys, migrate, serve.
+"""``safeguard``: hash, scan, manage banks, API keys and UI users, migrate, serve.
 
 Bad input prints one line to stderr and exits 2; an internal failure exits 1.
 """
@@ -14,7 +14,7 @@ import typer
 
 from safeguard import apikeys
 from safeguard.banks import catalog
-from safeguard.cli import bank, context, conversations
+from safeguard.cli import bank, context, conversations, users
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
 from safeguard.errors import SafeguardError
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
+app.add_typer(users.app, name="user")
 apikey_app = typer.Typer(
     help="API keys: each acts for a client (platform), which owns its records.",
     no_args_is_help=True,
@@ -132,18 +133,29 @@ def apikey_create(
             "Give a client's existing name to rotate its key."
         ),
     ] = None,
+    scope: Annotated[
+        list[apikeys.Scope] | None,
+        typer.Option(
+            help="What the key may do, repeatable: screen (screening, lookups, "
+            "conversations, review items), banks (the hash lists), admin (keys, users, "
+            "settings). Default: screen only."
+        ),
+    ] = None,
 ) -> None:
     """Create an API key for a client; the key is printed once, as the last line."""
-    key = apikeys.create_key(context.database(), name, context.ACTOR, client)
+    scopes = apikeys.validate_scopes(scope or apikeys.DEFAULT_SCOPES)
+    key = apikeys.create_key(context.database(), name, context.ACTOR, client, scopes)
     print(
-        f"created API key {name} for client {client or name}; store it now, it is not shown again:"
+        f"created API key {name} for client {client or name} with scopes "
+        f"{', '.join(scopes)}; store it now, it is not shown again:"
     )
     print(key)
 
 
 @apikey_app.command("list")
 def apikey_list() -> None:
-    """One JSON object per key: its name, its client, its state (never the key itself)."""
+    """One JSON object per key: its name, its client, its state and its scopes (never the
+    key itself)."""
     for record in apikeys.list_keys(context.database()):
         emit(
             {
@@ -151,6 +163,7 @@ def apikey_list() -> None:
                 "client": record.client,
                 "created_at": record.created_at.isoformat(),
                 "revoked": record.revoked,
+                "scopes": [scope.value for scope in record.scopes],
             }
         )
 

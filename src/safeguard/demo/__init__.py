@@ -1,5 +1,8 @@
 """The demo set-up used by ``make run``: a bank of sample images and an API key.
 
+The key may only screen (the ``screen`` scope): the README's tour screens images and
+scores a conversation, and the demo bank is made here, not over the API.
+
 The sample images are benign test images from Meta's ThreatExchange repository (BSD
 licence, ``LICENSE`` beside them).
 """
@@ -20,6 +23,7 @@ from safeguard.store.db import Database
 BANK = "demo"
 KEY_NAME = "demo"
 KEY_FILE = "demo-api-key"
+KEY_SCOPES = (apikeys.Scope.SCREEN,)
 IMAGES = Path(__file__).parent / "images"
 _LIMITS = DecodeLimits(max_bytes=10 * 1024 * 1024, max_pixels=10_000_000)
 
@@ -42,10 +46,11 @@ def setup(db: Database, data_dir: Path) -> Iterator[str]:
             yield f"bank {BANK!r} already exists"
         key_path = data_dir / KEY_FILE
         if not apikeys.has_key(session, KEY_NAME):
-            key = apikeys.add_key(session, KEY_NAME, SYSTEM_ACTOR)
+            key = apikeys.add_key(session, KEY_NAME, SYSTEM_ACTOR, scopes=KEY_SCOPES)
             data_dir.mkdir(parents=True, exist_ok=True)
             key_path.write_text(key + "\n")
             key_path.chmod(0o600)
-            yield f"created API key {KEY_NAME!r}, saved in {key_path}"
+            scopes = ", ".join(KEY_SCOPES)
+            yield f"created API key {KEY_NAME!r} (scopes: {scopes}), saved in {key_path}"
         else:
             yield f"API key {KEY_NAME!r} already exists (saved in {key_path})"

@@ -19,7 +19,14 @@ from safeguard.screening.signals import ContentSignals, signals_dict
 from safeguard.signals.base import SignalValue
 from safeguard.signals.registry import signal_type, signal_types
 from safeguard.store.db import Database
-from safeguard.store.models import Bank, ReviewItem, Screening, ScreeningSignal
+from safeguard.store.models import (
+    Bank,
+    BankThreshold,
+    ReviewItem,
+    Screening,
+    ScreeningSignal,
+    new_uuid,
+)
 
 
 @dataclass(frozen=True)
@@ -128,23 +135,28 @@ class Screener:
             candidates += self.matcher.confirmed(session, near)
             decision, matches = decide(candidates, rules)
             api_matches = [_api_match(m) for m in matches]
-            screening = Screening(
-                client=requester.client,
-                source=requester.source,
-                content_id=requester.content_id,
-                uploader_id=requester.uploader_id,
-                decision=decision.value,
-                matches=api_matches,
-                signals=[
-                    ScreeningSignal(signal_type=name, value=v.value, quality=v.quality)
-                    for name, v in shown.items()
-                    if v is not None
-                ],
+            screening_id = new_uuid()
+            session.add(
+                Screening(
+                    id=screening_id,
+                    client=requester.client,
+                    source=requester.source,
+                    content_id=requester.content_id,
+                    uploader_id=requester.uploader_id,
+                    decision=decision.value,
+                    matches=api_matches,
+                )
             )
-            session.add(screening)
-            session.flush()
+            session.flush()  # the screening first: the rows below refer to it
+            session.add_all(
+                ScreeningSignal(
+                    screening_id=screening_id, signal_type=name, value=v.value, quality=v.quality
+                )
+                for name, v in shown.items()
+                if v is not None
+            )
             decided = ScreeningDecided(
-                requester.client, screening.id, requester.source, decision.value, api_matches
+                requester.client, screening_id, requester.source, decision.value, api_matches
             )
             events.record(session, decided)
             if decision is Decision.REVIEW:
@@ -152,27 +164,41 @@ class Screener:
                     ReviewItem(
                         kind="screening",
                         client=requester.client,
-                        screening_id=screening.id,
+                        screening_id=screening_id,
                         reason={"matches": api_matches},
                     )
                 )
-            return ScreeningResult(screening.id, decision, matches, signals_dict(shown))
+            return ScreeningResult(screening_id, decision, matches, signals_dict(shown))
 
 
 def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:
-    query = select(Bank).where(Bank.deleted_at.is_(None))
+    """The banks taking part, with their thresholds, read in one query."""
+    query = (
+        select(
+            Bank.id,
+            Bank.name,
+            Bank.action,
+            Bank.kind,
+            BankThreshold.signal_type,
+            BankThreshold.threshold,
+        )
+        .outerjoin(BankThreshold, BankThreshold.bank_id == Bank.id)
+        .where(Bank.deleted_at.is_(None))
+    )
     if names is not None:
         query = query.where(Bank.name.in_(list(names)))
+    banks: dict[str, tuple[str, str, str]] = {}
+    thresholds: dict[str, dict[str, int]] = {}
+    for bank_id, name, action, kind, signal, threshold in session.execute(query):
+        banks[bank_id] = (name, action, kind)
+        own = thresholds.setdefault(bank_id, {})
+        if signal is not None:
+            own[signal] = threshold
     return {
-        b.id: BankRule(
-            b.id,
-            b.name,
-            BankAction(b.action),
-            BankKind(b.kind),
-            {t.signal_type: t.threshold for t in b.thresholds},
-            allowance,
+        bank_id: BankRule(
+            bank_id, name, BankAction(action), BankKind(kind), thresholds[bank_id], allowance
         )
-        for b in session.scalars(query)
+        for bank_id, (name, action, kind) in banks.items()
     }
 
 

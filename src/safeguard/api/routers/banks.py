@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.openapi import PROTECTED, problem_responses, text_answer
-from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.state import AppState, BanksClient, app_state, require_scope
 from safeguard.api.validation import MAX_INT64, Text
+from safeguard.apikeys import Scope
 from safeguard.banks import catalog, service
 from safeguard.banks.csv_format import spool_file
 from safeguard.banks.models import (
@@ -28,11 +29,11 @@ from safeguard.signals.pdq import PDQ
 
 router = APIRouter(
     tags=["banks"],
-    dependencies=[Depends(require_client)],
+    dependencies=[Depends(require_scope(Scope.BANKS))],  # reads too: every route needs it
     responses=problem_responses(*PROTECTED),
 )
 State = Annotated[AppState, Depends(app_state)]
-Client = Annotated[str, Depends(require_client)]  # who made a change, for the event log
+Client = BanksClient  # who made a change, for the event log
 EntryId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 MAX_VALUE_CHARS = 1_000_000

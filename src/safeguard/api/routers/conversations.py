@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.openapi import PROTECTED, problem_responses
 from safeguard.api.schemas import ConversationOut, MessageScoreOut
-from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, UtcDateTime
 from safeguard.conversations.service import IncomingMessage
 
@@ -37,7 +37,7 @@ class MessageIn(BaseModel):
 async def add_message(
     conversation_id: ConversationId,
     body: MessageIn,
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
     state: Annotated[AppState, Depends(app_state)],
 ) -> MessageScoreOut:
     """Score the conversation's next message: its risk, flag and cues after it."""
@@ -53,7 +53,7 @@ async def add_message(
 @router.get("/v1/conversations/{conversation_id}", responses=problem_responses(404))
 def get_conversation(
     conversation_id: ConversationId,
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
     state: Annotated[AppState, Depends(app_state)],
 ) -> ConversationOut:
     """A conversation's current risk, flag and cues."""

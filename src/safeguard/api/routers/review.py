@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from safeguard.api.openapi import PROTECTED, problem_responses
 from safeguard.api.schemas import ReviewItemList, ReviewItemOut
-from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.moderation.queue import list_review_items as read_queue
 
 router = APIRouter(tags=["review"], responses=problem_responses(*PROTECTED))
@@ -16,7 +16,7 @@ router = APIRouter(tags=["review"], responses=problem_responses(*PROTECTED))
 
 @router.get("/v1/review-items")
 def list_review_items(
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
     state: Annotated[AppState, Depends(app_state)],
     status: Annotated[Literal["open"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

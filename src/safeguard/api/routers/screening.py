@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeguard.api.openapi import PROTECTED, problem_responses
 from safeguard.api.schemas import ScreeningOut, ScreeningRecordOut
-from safeguard.api.state import AppState, app_state, require_client
+from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, check_text
 from safeguard.errors import BadRequest, InvalidMultipart
 from safeguard.screening.records import get_screening as read_screening
@@ -66,7 +66,7 @@ class LookupRequest(BaseModel):
 @router.post("/v1/screen", openapi_extra=_UPLOAD_DOC, responses=problem_responses(400, 413, 415))
 async def screen(
     request: Request,
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
     state: Annotated[AppState, Depends(app_state)],
     content_id: ClientId = None,
     uploader_id: ClientId = None,
@@ -94,7 +94,7 @@ async def screen(
 @router.post("/v1/lookup", responses=problem_responses(413))
 def lookup(
     body: LookupRequest,
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
     state: Annotated[AppState, Depends(app_state)],
 ) -> ScreeningOut:
     """Decide on hashes the client computed itself; no content is sent."""
@@ -137,7 +137,7 @@ def _observe(state: AppState, decision: str, source: str, started: float) -> Non
 def get_screening(
     screening_id: Annotated[Text, Path(max_length=64)],
     state: Annotated[AppState, Depends(app_state)],
-    client: Annotated[str, Depends(require_client)],
+    client: ScreenClient,
 ) -> ScreeningRecordOut:
     """The audit record of one of the caller's screenings: time, client, hashes, decision,
     matches. Another client's screening is not found."""
