@@ -173,6 +173,43 @@ class UserLoggedIn(Event):
     address: str
 
 
+@dataclass(frozen=True)
+class ReviewClaimed(Event):
+    """A user claimed a review item to work on it (``client``: the user's name;
+    ``subject``: the item's id)."""
+
+    kind: ClassVar[str] = "review.claimed"
+
+
+@dataclass(frozen=True)
+class ReviewReleased(Event):
+    """A user let go of their claim on a review item (``subject``: the item's id)."""
+
+    kind: ClassVar[str] = "review.released"
+
+
+@dataclass(frozen=True)
+class ReviewDecided(Event):
+    """A user decided a review item (``subject``: the item's id). Only the length of
+    the reason is logged, never its text; ``safelist_bank`` names the safelist its
+    signals went into (false positives)."""
+
+    kind: ClassVar[str] = "review.decided"
+    outcome: str
+    reason_length: int
+    safelist_bank: str | None
+
+
+@dataclass(frozen=True)
+class ReviewReversed(Event):
+    """An admin reversed the decision ``decision_id`` and reopened the item
+    (``subject``: the item's id); only the length of the reason is logged."""
+
+    kind: ClassVar[str] = "review.reversed"
+    decision_id: int
+    reason_length: int
+
+
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).
 SYSTEM_ACTOR = "safeguard"
 

@@ -14,13 +14,13 @@ from sqlalchemy import Select, select
 
 from safeguard.errors import NotFound
 from safeguard.store.db import Database
-from safeguard.store.models import Conversation, ReviewItem
+from safeguard.store.models import Conversation, ReviewItem, User
 
 
 @dataclass(frozen=True)
 class ReviewItemView:
     """A review item of ``client``; ``conversation_id`` is the client's own id of the
-    conversation."""
+    conversation; ``claimed_by`` the name of the user working on it, if any."""
 
     id: str
     kind: str
@@ -30,16 +30,21 @@ class ReviewItemView:
     reason: dict[str, Any]
     status: str
     created_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
 
 
-def _items() -> Select[ReviewItem, str]:
-    """Items with their conversation's external id (None for screenings: outer join)."""
-    return select(ReviewItem, Conversation.external_id).outerjoin(
-        Conversation, Conversation.id == ReviewItem.conversation_id
+def _items() -> Select[ReviewItem, str, str]:
+    """Items with their conversation's external id (None for screenings: outer join)
+    and the name of the user who claimed them (None if nobody)."""
+    return (
+        select(ReviewItem, Conversation.external_id, User.name)
+        .outerjoin(Conversation, Conversation.id == ReviewItem.conversation_id)
+        .outerjoin(User, User.id == ReviewItem.claimed_by)
     )
 
 
-def _view(item: ReviewItem, external_id: str | None) -> ReviewItemView:
+def _view(item: ReviewItem, external_id: str | None, claimer: str | None) -> ReviewItemView:
     return ReviewItemView(
         id=item.id,
         kind=item.kind,
@@ -49,6 +54,8 @@ def _view(item: ReviewItem, external_id: str | None) -> ReviewItemView:
         reason=item.reason,
         status=item.status,
         created_at=item.created_at,
+        claimed_by=claimer,
+        claimed_at=item.claimed_at if claimer is not None else None,
     )
 
 
@@ -61,7 +68,7 @@ def list_review_items(db: Database, client: str, status: str, limit: int) -> lis
         .limit(limit)
     )
     with db.read_session() as session:
-        return [_view(item, external_id) for item, external_id in session.execute(query)]
+        return [_view(*row) for row in session.execute(query)]
 
 
 def list_queue(
@@ -77,7 +84,7 @@ def list_queue(
         .offset(offset)
     )
     with db.read_session() as session:
-        return [_view(item, external_id) for item, external_id in session.execute(query)]
+        return [_view(*row) for row in session.execute(query)]
 
 
 def get_item(db: Database, item_id: str) -> ReviewItemView:
@@ -87,5 +94,4 @@ def get_item(db: Database, item_id: str) -> ReviewItemView:
         found = session.execute(_items().where(ReviewItem.id == item_id)).one_or_none()
         if found is None:
             raise NotFound(f"no review item {item_id!r}")
-        item, external_id = found
-        return _view(item, external_id)
+        return _view(*found)

@@ -260,6 +260,26 @@ class ReviewItem(Base):
     reason: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReviewDecision(Base):
+    """What a moderator decided on a review item, and why; an admin's reversal is a
+    decision of its own (``outcome`` "reversed") that names the one it reverses."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    review_item_id: Mapped[str] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    safelist_bank: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("review_decisions.id"))
 
 
 class AuditEvent(Base):

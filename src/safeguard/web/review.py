@@ -1,7 +1,7 @@
-"""The review queue and its items, read-only: what is waiting, and why each item is there.
+"""The review queue and its items: what is waiting, why each item is there, who works on
+it and what was decided (the forms that claim and decide are in ``decisions``).
 
-Deciding, claiming, media and reports come in the next part of the workspace; the item
-page keeps a place for the decision form (``decision`` block of ``item.html``).
+Every role reads the open and the decided queue; the escalated queue is the admins'.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ from fastapi.responses import Response
 
 from safeguard.api.state import app_state
 from safeguard.errors import NotFound
+from safeguard.moderation.people import Role
 from safeguard.moderation.queue import get_item, list_queue
 from safeguard.screening.records import ScreeningRecord, get_screening
 from safeguard.web.auth import Staff
+from safeguard.web.decisions import decision_context
 from safeguard.web.pages import PageError, render
 
 router = APIRouter()
 PAGE_SIZE = 50
 _MAX_PAGE = 10_000
+STATUSES = {"open": Role.VIEWER, "decided": Role.VIEWER, "escalated": Role.ADMIN}
+"""The queues, with the role each needs."""
 
 
 def _page_number(raw: str | None) -> int:
@@ -29,11 +33,18 @@ def _page_number(raw: str | None) -> int:
 
 
 @router.get("/")
-def queue(request: Request, staff: Staff, page: str | None = None) -> Response:
-    """Open review items of every client, newest first, 50 a page."""
+def queue(
+    request: Request, staff: Staff, page: str | None = None, status: str | None = None
+) -> Response:
+    """Review items of every client in one status (open unless asked), newest first,
+    50 a page."""
+    shown = status if status in STATUSES else "open"
+    needed = STATUSES[shown]
+    if not staff.user.role.includes(needed):
+        raise PageError(403, "Not allowed", f"This page needs the {needed.value} role.", staff)
     number = _page_number(page)
     found = list_queue(
-        app_state(request).db, "open", limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE
+        app_state(request).db, shown, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE
     )
     return render(
         request,
@@ -42,6 +53,7 @@ def queue(request: Request, staff: Staff, page: str | None = None) -> Response:
         items=found[:PAGE_SIZE],
         page=number,
         has_next=len(found) > PAGE_SIZE,
+        queue_status=shown,
     )
 
 
@@ -59,4 +71,11 @@ def item(request: Request, staff: Staff, item_id: str) -> Response:
             screening = get_screening(db, found.client, found.screening_id)
         except NotFound:  # its screening erased: the item's own reason still shows
             screening = None
-    return render(request, "item.html", staff=staff, item=found, screening=screening)
+    return render(
+        request,
+        "item.html",
+        staff=staff,
+        item=found,
+        screening=screening,
+        **decision_context(db, staff, found),
+    )

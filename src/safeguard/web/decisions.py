@@ -1,0 +1,126 @@
+"""Claiming and deciding review items in the UI: the forms of an item's page and where
+they post. Moderators and admins work open items, admins escalated ones and reversals;
+viewers read the decisions only (their posts are refused with 403)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from safeguard.api.state import app_state
+from safeguard.banks.catalog import list_banks
+from safeguard.banks.models import BankKind
+from safeguard.errors import SafeguardError
+from safeguard.moderation import decisions
+from safeguard.moderation.decisions import MAX_REASON, REVERSED, Outcome
+from safeguard.moderation.people import Role
+from safeguard.moderation.queue import ReviewItemView
+from safeguard.moderation.ui_sessions import SessionView
+from safeguard.store.db import Database
+from safeguard.web.auth import PostingStaff
+from safeguard.web.pages import PageError, redirect
+
+router = APIRouter()
+FormField = Annotated[str, Form()]
+OUTCOMES = {
+    Outcome.CONFIRMED: "Confirmed: the item is what it was flagged as",
+    Outcome.FALSE_POSITIVE: "False positive: it was flagged wrongly",
+    Outcome.ESCALATED: "Escalate: an admin should decide",
+}
+_HEADINGS = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
+
+
+def decision_context(db: Database, staff: SessionView, item: ReviewItemView) -> dict[str, Any]:
+    """What the item page needs to show its decisions and, to whom may, the forms."""
+    role = staff.user.role
+    admin = role.includes(Role.ADMIN)
+    workable = role.includes(Role.MODERATOR) and (
+        item.status == "open" or (item.status == "escalated" and admin)
+    )
+    taken = decisions.history(db, item.id)
+    latest = taken[-1] if taken else None
+    reversible = latest if admin and latest is not None and latest.outcome != REVERSED else None
+    safelists: list[str] = []
+    if workable and item.kind == "screening":
+        safelists = [bank.name for bank in list_banks(db) if bank.kind is BankKind.SAFELIST]
+    outcomes = {
+        outcome: label
+        for outcome, label in OUTCOMES.items()
+        if not (outcome is Outcome.ESCALATED and item.status == "escalated")
+    }
+    return {
+        "decisions": taken,
+        "workable": workable,
+        "mine": item.claimed_by == staff.user.name,
+        "reversible": reversible,
+        "safelists": safelists,
+        "outcomes": outcomes,
+        "max_reason": MAX_REASON,
+    }
+
+
+def _allowed(staff: SessionView, role: Role) -> None:
+    if not staff.user.role.includes(role):
+        raise PageError(403, "Not allowed", f"This needs the {role.value} role.", staff)
+
+
+def _refused(exc: SafeguardError, staff: SessionView) -> PageError:
+    status = exc.status if exc.status in _HEADINGS else 400
+    return PageError(status, _HEADINGS[status], exc.detail, staff)
+
+
+@router.post("/items/{item_id}/claim")
+def claim(request: Request, staff: PostingStaff, item_id: str) -> Response:
+    """Claim the item, then show it again."""
+    _allowed(staff, Role.MODERATOR)
+    try:
+        decisions.claim(app_state(request).db, item_id, staff.user)
+    except SafeguardError as exc:
+        raise _refused(exc, staff) from None
+    return redirect(request, f"/items/{item_id}")
+
+
+@router.post("/items/{item_id}/release")
+def release(request: Request, staff: PostingStaff, item_id: str) -> Response:
+    """Let go of the claim on the item, then show it again."""
+    _allowed(staff, Role.MODERATOR)
+    try:
+        decisions.release(app_state(request).db, item_id, staff.user)
+    except SafeguardError as exc:
+        raise _refused(exc, staff) from None
+    return redirect(request, f"/items/{item_id}")
+
+
+@router.post("/items/{item_id}/decide")
+def decide(
+    request: Request,
+    staff: PostingStaff,
+    item_id: str,
+    outcome: FormField = "",
+    reason: FormField = "",
+    safelist_bank: FormField = "",
+) -> Response:
+    """Decide the item, then go back to the queue (where it no longer is)."""
+    _allowed(staff, Role.MODERATOR)
+    try:
+        decisions.decide(
+            app_state(request).db, item_id, staff.user, outcome, reason, safelist_bank or None
+        )
+    except SafeguardError as exc:
+        raise _refused(exc, staff) from None
+    return redirect(request, "/")
+
+
+@router.post("/decisions/{decision_id}/reverse")
+def reverse(
+    request: Request, staff: PostingStaff, decision_id: int, reason: FormField = ""
+) -> Response:
+    """Reverse a decision (admins), then show its item, open again."""
+    _allowed(staff, Role.ADMIN)
+    try:
+        reversal = decisions.reverse(app_state(request).db, decision_id, staff.user, reason)
+    except SafeguardError as exc:
+        raise _refused(exc, staff) from None
+    return redirect(request, f"/items/{reversal.item_id}")
