@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safeguard.signals.pdq import distance
+from safeguard.signals.pdq import PDQ
 from tests.conftest import FIXTURES, jpeg_bytes, synthetic_photo
 from tests.integration.server import Cli, environment
 
@@ -45,7 +45,7 @@ def test_hash_prints_one_object_per_file_and_walks_directories(cli: Cli, tmp_pat
     # The upload pipeline decodes JPEGs as grey (their own luma): within a few bits of the
     # full RGB decode's hash, here the reference binding's.
     reference = "6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d"
-    assert distance(records[-1]["pdq"], reference) <= 8
+    assert PDQ.distance(records[-1]["pdq"], reference) <= 8
     assert records[-1]["pdq_quality"] == 100
 
 

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from safeguard.media.geometry import Box, picture_box
 from safeguard.media.variants import ORIGINAL, PICTURE, UPSCALED_2X, query_views, shrink
-from safeguard.signals.pdq import distance, pdq_views
+from safeguard.signals.pdq import PDQ, pdq_views
 from tests.conftest import synthetic_photo
 
 
@@ -97,8 +97,8 @@ def test_views_undo_crops_frames_and_turns() -> None:
         (mirrored, "mirrored"),
     ):
         views = hashes(copy)
-        assert distance(views[view], reference) < distance(views[ORIGINAL], reference)
-        assert distance(views[view], reference) <= 31
+        assert PDQ.distance(views[view], reference) < PDQ.distance(views[ORIGINAL], reference)
+        assert PDQ.distance(views[view], reference) <= 31
 
 
 def test_extreme_shapes_and_tiny_images_still_hash() -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from safeguard.media.decode import DecodeLimits, decode_image
-from safeguard.signals.pdq import distance, pdq_of_pixels
+from safeguard.signals.pdq import PDQ, pdq_of_pixels
 from safeguard.signals.pdq_kernel import hash_pixels
 from tests.conftest import FIXTURES
 
@@ -41,7 +41,7 @@ def test_fixture_hashes_conform_to_reference(row: dict[str, str]) -> None:
     if row["quality"]:
         assert ours.quality == int(row["quality"])
     if ours.quality >= CONFORMANCE_QUALITY:
-        assert distance(ours.hex, row["pdq"]) <= CONFORMANCE_BITS
+        assert PDQ.distance(ours.hex, row["pdq"]) <= CONFORMANCE_BITS
 
 
 @pytest.mark.parametrize("name", ["square-512x512.jpg", "q0122.jpg", "rgb.jpeg", "wee.jpg"])

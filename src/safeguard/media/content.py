@@ -19,7 +19,6 @@ HEAD_BYTES = 64
 """How many leading bytes ``ContentType.accepts`` is shown."""
 
 
-@runtime_checkable
 class Content(Protocol):
     """Decoded content: its type's name and the bytes it was decoded from."""
 

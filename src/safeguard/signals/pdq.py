@@ -101,11 +101,6 @@ class PdqSignal:
 PDQ = PdqSignal()
 
 
-def distance(a: str, b: str) -> int:
-    """Hamming distance between two PDQ hex strings."""
-    return PDQ.distance(a, b)
-
-
 def plain_pdq(plane: np.ndarray) -> PdqHash:
     """The PDQ hash of a float32 luma plane as it is."""
     height, width = plane.shape
