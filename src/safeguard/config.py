@@ -83,6 +83,7 @@ class Settings:
     login_max_failures: int = 5  # failed logins per name (x4 per address) in the window
     login_window_minutes: int = 15
     secure_cookies: bool = False  # set behind TLS: the UI's cookies are then HTTPS-only
+    break_after_items: int = 20  # the UI suggests a break after a moderator viewed this many
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -116,4 +117,5 @@ class Settings:
             login_max_failures=_int(env, "SAFEGUARD_LOGIN_MAX_FAILURES", 5),
             login_window_minutes=_int(env, "SAFEGUARD_LOGIN_WINDOW_MINUTES", 15),
             secure_cookies=_bool(env, "SAFEGUARD_SECURE_COOKIES", False),
+            break_after_items=_int(env, "SAFEGUARD_BREAK_AFTER_ITEMS", 20),
         )

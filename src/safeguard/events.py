@@ -210,6 +210,75 @@ class ReviewReversed(Event):
     reason_length: int
 
 
+@dataclass(frozen=True)
+class ReviewJoined(Event):
+    """A repeat upload of content already in the queue joined its item (``subject``:
+    the item's id) instead of opening another."""
+
+    kind: ClassVar[str] = "review.joined"
+    screening_id: str
+    occurrences: int
+
+
+@dataclass(frozen=True)
+class ReportReceived(Event):
+    """A client sent a user's report (``subject``: the report's id); it joined the review
+    item ``review_item_id``. The report's text is never logged."""
+
+    kind: ClassVar[str] = "report.received"
+    category: str
+    target_kind: str
+    review_item_id: str
+
+
+@dataclass(frozen=True)
+class AppealReceived(Event):
+    """A client sent an affected user's appeal against ``decision_id`` (``subject``: the
+    appeal's id), queued as the review item ``review_item_id``."""
+
+    kind: ClassVar[str] = "appeal.received"
+    decision_id: int
+    review_item_id: str
+
+
+@dataclass(frozen=True)
+class AppealDecided(Event):
+    """A user decided an appeal (``subject``: the appeal's id): ``granted`` reversed
+    the decision ``decision_id``, ``denied`` let it stand."""
+
+    kind: ClassVar[str] = "appeal.decided"
+    outcome: str
+    decision_id: int
+
+
+@dataclass(frozen=True)
+class EvidenceStored(Event):
+    """Content went into the evidence vault, encrypted (``subject``: the evidence id)."""
+
+    kind: ClassVar[str] = "evidence.stored"
+    screening_id: str | None
+    sha256: str
+    size: int
+    retain_until: str
+
+
+@dataclass(frozen=True)
+class EvidenceHeld(Event):
+    """Evidence was put under legal hold until ``hold_until`` (``subject``: its id)."""
+
+    kind: ClassVar[str] = "evidence.held"
+    hold_until: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvidencePurged(Event):
+    """Evidence past its retention and not on hold was deleted (``subject``: its id)."""
+
+    kind: ClassVar[str] = "evidence.purged"
+    sha256: str
+
+
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).
 SYSTEM_ACTOR = "safeguard"
 

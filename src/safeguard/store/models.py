@@ -1,5 +1,6 @@
-"""ORM models. Uploaded content is never stored here: only hashes and metadata. Chat
-message text is kept only for the retention period (SAFEGUARD_MESSAGE_RETENTION_HOURS)."""
+"""ORM models. Uploaded content is stored only in ``evidence_objects``, encrypted (the
+evidence vault); everywhere else only hashes and metadata. Chat message text is kept
+only for the retention period (SAFEGUARD_MESSAGE_RETENTION_HOURS)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -245,13 +247,21 @@ class ConversationMessage(Base):
 
 
 class ReviewItem(Base):
-    """A record in the moderators' review queue: a flagged conversation or a screening
-    whose decision was ``review``."""
+    """A record in the moderators' review queue: a screening that blocked or asked for
+    review, a flagged conversation, a user report or an appeal (``kind``).
+
+    ``priority`` orders the queue (higher first, then older first). ``open_key`` names
+    the content of a screening item while the item is undecided, so that repeated
+    uploads of the same content join it (unique per client; cleared on decision).
+    """
 
     __tablename__ = "review_items"
+    __table_args__ = (
+        UniqueConstraint("client", "open_key", name="uq_review_items_client_open_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    kind: Mapped[str] = mapped_column(String(16))  # "conversation" or "screening"
+    kind: Mapped[str] = mapped_column(String(16))  # screening, conversation, report, appeal
     client: Mapped[str] = mapped_column(String(128))
     conversation_id: Mapped[str | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE")
@@ -262,6 +272,114 @@ class ReviewItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column()
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    open_key: Mapped[str | None] = mapped_column(String(128))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReviewItemScreening(Base):
+    """A screening that joined a review item: the first upload and every repeat of it."""
+
+    __tablename__ = "review_item_screenings"
+
+    review_item_id: Mapped[str] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    screening_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
+class ReviewItemBank(Base):
+    """A bank whose entries put a review item in the queue (for the queue's bank filter)."""
+
+    __tablename__ = "review_item_banks"
+
+    review_item_id: Mapped[str] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_id: Mapped[str] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class UserReport(Base):
+    """A report by one of a client's users about content, a user or a conversation.
+
+    ``target_kind`` is content, screening, hash, user or conversation; ``signal_type``
+    is set for a hash. The report joins the review item ``review_item_id``.
+    """
+
+    __tablename__ = "user_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128), index=True)
+    reporter_id: Mapped[str] = mapped_column(String(256))
+    category: Mapped[str] = mapped_column(String(32))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    signal_type: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    review_item_id: Mapped[str] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Appeal(Base):
+    """An affected user's appeal against a decision; it is worked as a review item of its
+    own (``review_item_id``) by someone other than the decision's moderator."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("review_decisions.id"), index=True)
+    appellant_id: Mapped[str] = mapped_column(String(256))
+    reason: Mapped[str] = mapped_column(Text)
+    review_item_id: Mapped[str] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class EvidenceObject(Base):
+    """Content kept as evidence, encrypted with AES-256-GCM under the key ``key_id``.
+
+    ``content`` and ``details`` (the JSON metadata: uploader, address, file name, ...)
+    are each a nonce followed by the ciphertext; the SHA-256 of the plaintext content is
+    kept in the clear to find it. Nothing may delete it before ``retain_until``, nor
+    while ``hold_until`` lies ahead (a legal hold).
+    """
+
+    __tablename__ = "evidence_objects"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    screening_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    details: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retain_until: Mapped[datetime] = mapped_column(index=True)
+    hold_until: Mapped[datetime | None] = mapped_column()
+    hold_reason: Mapped[str | None] = mapped_column(String(256))
+
+
+class EvidenceAccess(Base):
+    """Who did what to an evidence object and why (kept after the object is purged)."""
+
+    __tablename__ = "evidence_access"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    evidence_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(Text)
 
 
 class ReviewDecision(Base):
