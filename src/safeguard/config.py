@@ -13,6 +13,8 @@ DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 DEFAULT_MAX_IMAGE_SIDE = 32_768  # a long vertical comic or a panorama, not a 1-pixel sliver
 DEFAULT_MAX_IMAGE_ASPECT_RATIO = 100  # long side over short side
 DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
+DEFAULT_EVIDENCE_KEY_ENV = "SAFEGUARD_EVIDENCE_KEYS"
+MIN_EVIDENCE_HOLD_DAYS = 365  # the law asks that reported content be kept a year
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -84,6 +86,10 @@ class Settings:
     login_window_minutes: int = 15
     secure_cookies: bool = False  # set behind TLS: the UI's cookies are then HTTPS-only
     break_after_items: int = 20  # the UI suggests a break after a moderator viewed this many
+    evidence_key_file: Path | None = None  # the evidence vault's keys (safeguard.evidence.keys)
+    evidence_key_env: str = DEFAULT_EVIDENCE_KEY_ENV  # or the variable of this name holds them
+    evidence_retention_days: int = 90  # kept content not confirmed as a violation
+    evidence_hold_days: int = MIN_EVIDENCE_HOLD_DAYS  # legal hold of confirmed violations
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -118,4 +124,15 @@ class Settings:
             login_window_minutes=_int(env, "SAFEGUARD_LOGIN_WINDOW_MINUTES", 15),
             secure_cookies=_bool(env, "SAFEGUARD_SECURE_COOKIES", False),
             break_after_items=_int(env, "SAFEGUARD_BREAK_AFTER_ITEMS", 20),
+            evidence_key_file=Path(env["SAFEGUARD_EVIDENCE_KEY_FILE"]).expanduser()
+            if env.get("SAFEGUARD_EVIDENCE_KEY_FILE")
+            else None,
+            evidence_key_env=env.get("SAFEGUARD_EVIDENCE_KEY_ENV") or DEFAULT_EVIDENCE_KEY_ENV,
+            evidence_retention_days=_int(env, "SAFEGUARD_EVIDENCE_RETENTION_DAYS", 90),
+            evidence_hold_days=_int(
+                env,
+                "SAFEGUARD_EVIDENCE_HOLD_DAYS",
+                MIN_EVIDENCE_HOLD_DAYS,
+                minimum=MIN_EVIDENCE_HOLD_DAYS,
+            ),
         )

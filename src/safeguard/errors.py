@@ -124,6 +124,15 @@ class LoginFailed(SafeguardError):
     status = 401
 
 
+class EvidenceKeyError(SafeguardError):
+    """Evidence that does not decrypt: its key is not configured, or the key or the stored
+    bytes are wrong. The operator's to fix, never the client's, hence 500."""
+
+    slug = "evidence-key-error"
+    title = "Evidence cannot be decrypted"
+    status = 500
+
+
 class DatabaseUnavailable(SafeguardError):
     slug = "database-unavailable"
     title = "Database unavailable"

@@ -8,8 +8,9 @@ from functools import cached_property
 from safeguard.config import Settings
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.service import ConversationService
+from safeguard.evidence.keys import Keyring, load_keyring
 from safeguard.media.decode import DecodeLimits
-from safeguard.screening.service import Screener
+from safeguard.screening.service import EvidenceKeeping, Screener
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
@@ -35,11 +36,18 @@ class Services:
         return timedelta(hours=self.settings.message_retention_hours)
 
     @cached_property
+    def keyring(self) -> Keyring | None:
+        """The evidence vault's keys (None: no vault, no content is kept)."""
+        return load_keyring(self.settings)
+
+    @cached_property
     def screener(self) -> Screener:
+        retention = timedelta(days=self.settings.evidence_retention_days)
         return Screener(
             self.db,
             self.settings.pdq_min_quality,
             pdq_view_allowance=self.settings.pdq_view_allowance,
+            evidence=EvidenceKeeping(self.keyring, retention) if self.keyring else None,
         )
 
     @cached_property

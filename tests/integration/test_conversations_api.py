@@ -24,6 +24,7 @@ from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 from safeguard.store.models import ConversationMessage, ReviewItem
 from tests.integration.server import Server, environment, start_server
+from tests.integration.ui import browser, log_in, make_user
 
 RISKY_WORD = "pineapple"
 
@@ -104,6 +105,15 @@ def test_messages_update_the_risk_and_a_crossing_opens_a_review_item(
         texts = session.scalars(select(ConversationMessage.text)).all()
         assert len(texts) == 4 and all(texts)
     db.dispose()
+
+    # The item's page shows who took part and the messages that raised the risk.
+    make_user(chat_server.cli, "mo", "moderator")
+    with browser(chat_server) as ui:
+        log_in(ui, "mo")
+        page = ui.get(f"/ui/items/{queue[0]['id']}").text
+    for shown in ("Participants", "age band 13-15", "Messages that raised the risk"):
+        assert shown in page
+    assert f"i had {RISKY_WORD} on pizza" in page and "hello, how was school?" not in page
 
 
 def test_conversations_are_separate_per_client(chat_server: Server) -> None:

@@ -129,9 +129,8 @@ def test_upgrade_keeps_every_record(old_database: str) -> None:
             if engine.dialect.name == "postgresql"
             else ('["secrecy"]', "hello")
         ]
-        assert _rows(engine, "SELECT id, screening_id, status FROM review_items") == [
-            ("r1", "s1", "open")
-        ]
+        migrated = "SELECT screening_id, status, priority FROM review_items WHERE id = 'r1'"
+        assert _rows(engine, migrated) == [("s1", "open", 50)]  # an upload held for review
     finally:
         engine.dispose()
 

@@ -17,7 +17,7 @@ from safeguard.errors import BadRequest, Conflict, Forbidden, SafeguardError
 from safeguard.moderation import decisions, people
 from safeguard.moderation.decisions import Outcome
 from safeguard.moderation.people import Role, UserView
-from safeguard.moderation.queue import get_item, list_queue
+from safeguard.moderation.queue import QueueFilter, get_item, list_queue
 from safeguard.screening.policy import Decision
 from safeguard.screening.service import Requester, Screener
 from safeguard.store.db import Database
@@ -184,7 +184,7 @@ def test_escalation_goes_to_admins_and_a_reversal_reopens(db: Database, item_id:
     mo, ada = user(db, "mo", Role.MODERATOR), user(db, "ada", Role.ADMIN)
     catalog.create_bank(db, BankSpec("safe", kind=BankKind.SAFELIST), "cli")
     escalated = decisions.decide(db, item_id, mo, Outcome.ESCALATED, "not sure")
-    assert [i.id for i in list_queue(db, "escalated")] == [item_id]
+    assert [i.id for i in list_queue(db, QueueFilter("escalated"))] == [item_id]
     with pytest.raises(Forbidden, match="admins"):
         decisions.claim(db, item_id, mo)
     with pytest.raises(Forbidden):

@@ -15,7 +15,7 @@ from safeguard.web.pages import render
 
 CREATED = datetime(2026, 11, 25, 10, 4, 5, tzinfo=UTC)
 STAFF = SessionView(
-    UserView("id-1", "mo", Role.MODERATOR, False, CREATED), "csrf-token-of-mo", CREATED
+    UserView("id-1", "mo", Role.MODERATOR, False, CREATED), "csrf-token-of-mo", CREATED, CREATED
 )
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from safeguard import __version__, web
 from safeguard.api import openapi, problems
 from safeguard.api.limits import BodySizeLimit
-from safeguard.api.routers import banks, conversations, health, metrics, review, screening
+from safeguard.api.routers import banks, conversations, health, metrics, reports, review, screening
 from safeguard.api.state import AppState
 from safeguard.config import Settings
 from safeguard.conversations.retention import ExpiredTextEraser
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     openapi.install(app)
-    for module in (health, screening, banks, conversations, review, metrics):
+    for module in (health, screening, banks, conversations, review, reports, metrics):
         app.include_router(module.router)
     web.install(app)  # the moderator UI under /ui
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)

@@ -10,6 +10,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from safeguard.api.validation import Text
+from safeguard.moderation.appeals import AppealStatus
+from safeguard.moderation.reports import MAX_HASH, Category, ReportStatus, TargetKind
 from safeguard.screening.policy import Decision
 
 IsoDateTime = Annotated[
@@ -109,15 +112,18 @@ class MessageScoreOut(ConversationOut):
 
 
 class ReviewItemOut(Out):
-    """A flagged conversation or a screening decided ``review``."""
+    """A screening that blocked or asked for review, a flagged conversation, a user
+    report or an appeal, waiting for a person."""
 
     id: str
-    kind: Literal["conversation", "screening"]
+    kind: Literal["conversation", "screening", "report", "appeal"]
     conversation_id: str | None
     screening_id: str | None
     reason: dict[str, Any]
     status: str
     created_at: IsoDateTime
+    priority: int = Field(description="Higher is more urgent (docs/moderation.md).")
+    occurrences: int = Field(description="Uploads of the same content that joined the item.")
 
 
 class ReviewItemList(Out):
@@ -128,3 +134,52 @@ class HealthOut(Out):
     status: Literal["ok"]
     version: str
     index: dict[str, int] = Field(description="Enabled entries in the in-memory index, by type.")
+
+
+class ReportTarget(Out):
+    """What a report is about (``POST /v1/reports`` takes the same shape)."""
+
+    kind: TargetKind
+    value: Text = Field(
+        min_length=1,
+        max_length=MAX_HASH,
+        description="The platform's own id of the content, user or conversation, the id "
+        "of one of the caller's screenings, or a hash value of ``signal_type``.",
+    )
+    signal_type: Text | None = Field(
+        default=None, max_length=32, description="For a hash only: e.g. 'md5', 'pdq'."
+    )
+
+
+class ReportOut(Out):
+    """A user report and where it stands."""
+
+    id: str
+    status: ReportStatus = Field(
+        description="received, in_review (claimed), escalated, actioned (confirmed) or "
+        "no_violation (a false positive, or a confirmation reversed on appeal)."
+    )
+    category: Category
+    reporter_id: str
+    target: ReportTarget
+    review_item_id: str = Field(description="The review item the report joined.")
+    decision_id: int | None = Field(
+        description="The decision that closed the report's item (an appeal names it); "
+        "None while the item is undecided."
+    )
+    created_at: IsoDateTime
+
+
+class AppealOut(Out):
+    """An appeal against a decision and where it stands."""
+
+    id: str
+    status: AppealStatus = Field(
+        description="pending, in_review (claimed or escalated), granted (the decision "
+        "is reversed) or denied (it stands)."
+    )
+    decision_id: int
+    appellant_id: str
+    review_item_id: str = Field(description="The review item the appeal is worked as.")
+    created_at: IsoDateTime
+    decided_at: IsoDateTime | None

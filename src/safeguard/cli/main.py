@@ -14,7 +14,7 @@ import typer
 
 from safeguard import apikeys
 from safeguard.banks import catalog
-from safeguard.cli import bank, context, conversations, users
+from safeguard.cli import bank, context, conversations, evidence, users
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
 from safeguard.errors import SafeguardError
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(users.app, name="user")
 apikey_app = typer.Typer(
     help="API keys: each acts for a client (platform), which owns its records.",
@@ -180,7 +181,7 @@ def demo() -> None:
     """Create the demo bank from the shipped sample images, and a demo API key."""
     from safeguard.demo import setup
 
-    for line in setup(context.database(), context.settings().data_dir):
+    for line in setup(context.database(), context.settings()):
         print(line)
 
 

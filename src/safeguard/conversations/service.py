@@ -22,6 +22,7 @@ from safeguard.conversations.model import RiskModel
 from safeguard.conversations.stream import ConversationState
 from safeguard.errors import NotFound
 from safeguard.events import ConversationFlagged, record
+from safeguard.moderation.priority import Priority
 from safeguard.store.db import Database
 from safeguard.store.models import (
     Conversation,
@@ -139,6 +140,7 @@ class ConversationService:
             client=client,
             conversation_id=conversation.id,
             reason=flagged.details(),
+            priority=int(Priority.FLAGGED_CONVERSATION),
         )
         session.add(item)
         record(session, flagged)

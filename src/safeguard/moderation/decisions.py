@@ -8,14 +8,20 @@ values into a safelist, in the same transaction, so that the same content is all
 from then on. An admin may reverse the latest decision of an item: the reversal is a
 decision of its own (outcome ``reversed``) and the item is open again.
 
-Every claim, release, decision and reversal is an event in the transaction of the
-change, naming the user; a reason's text is never logged, only its length.
+An appeal item (an affected user's appeal against a confirmed decision) is decided
+``granted`` or ``denied`` (or escalated), never by the moderator whose decision it
+appeals against: granting records a reversal of that decision on the original item,
+which stays closed; denying lets the decision stand.
+
+Every claim, release, decision, reversal and appeal outcome is an event in the
+transaction of the change, naming the user; a reason's text is never logged, only its
+length.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -26,10 +32,18 @@ from safeguard import events
 from safeguard.banks import service as banks
 from safeguard.banks.models import BankKind, NewEntry, validate_bank_name
 from safeguard.errors import BadRequest, Conflict, Forbidden, NotFound
-from safeguard.events import ReviewClaimed, ReviewDecided, ReviewReleased, ReviewReversed
+from safeguard.events import (
+    AppealDecided,
+    ReviewClaimed,
+    ReviewDecided,
+    ReviewReleased,
+    ReviewReversed,
+)
 from safeguard.moderation.people import Role, UserView, user_view
+from safeguard.moderation.retention import DEFAULT_HOLD, after_decision
 from safeguard.store.db import Database
 from safeguard.store.models import (
+    Appeal,
     Bank,
     ContentItem,
     ReviewDecision,
@@ -43,6 +57,8 @@ MAX_REASON = 2000
 REVERSED = "reversed"
 """The outcome recorded for an admin's reversal of an earlier decision."""
 OPEN, DECIDED, ESCALATED = "open", "decided", "escalated"
+APPEAL = "appeal"
+"""The kind of an appeal's review item."""
 
 
 class Outcome(StrEnum):
@@ -54,13 +70,22 @@ class Outcome(StrEnum):
     """The item was flagged wrongly (its signals may go into a safelist)."""
     ESCALATED = "escalated"
     """An admin should decide (the item leaves the open queue for the escalated one)."""
+    GRANTED = "granted"
+    """An appeal is right: the decision it appeals against is reversed."""
+    DENIED = "denied"
+    """An appeal is wrong: the decision it appeals against stands."""
 
 
 _STATUS_AFTER = {
     Outcome.CONFIRMED: DECIDED,
     Outcome.FALSE_POSITIVE: DECIDED,
     Outcome.ESCALATED: ESCALATED,
+    Outcome.GRANTED: DECIDED,
+    Outcome.DENIED: DECIDED,
 }
+_ITEM_OUTCOMES = (Outcome.CONFIRMED, Outcome.FALSE_POSITIVE, Outcome.ESCALATED)
+_APPEAL_OUTCOMES = (Outcome.GRANTED, Outcome.DENIED, Outcome.ESCALATED)
+_IRREVERSIBLE = {REVERSED, Outcome.GRANTED.value, Outcome.DENIED.value}
 
 
 @dataclass(frozen=True)
@@ -97,16 +122,29 @@ def validate_outcome(outcome: Outcome | str) -> Outcome:
         raise BadRequest(f"unknown outcome {outcome!r}: use {names}") from None
 
 
+def outcomes_for(kind: str) -> tuple[Outcome, ...]:
+    """The outcomes an item of ``kind`` may be decided with."""
+    return _APPEAL_OUTCOMES if kind == APPEAL else _ITEM_OUTCOMES
+
+
+def can_reverse(outcome: str) -> bool:
+    """Whether an admin may reverse a decision with ``outcome`` (not a reversal, nor the
+    decision on an appeal)."""
+    return outcome not in _IRREVERSIBLE
+
+
+def validate_text(name: str, value: str, longest: int) -> str:
+    """``value`` without surrounding space, if it has 1 to ``longest`` characters and
+    no NUL; BadRequest naming it ``name`` otherwise."""
+    text = value.strip()
+    if not text or len(text) > longest or "\x00" in text:
+        raise BadRequest(f"{name} must have 1 to {longest} characters, without NUL")
+    return text
+
+
 def validate_reason(reason: str) -> str:
     """``reason`` without surrounding space, if it has 1 to 2000 characters."""
-    text = reason.strip()
-    if not text:
-        raise BadRequest("a decision needs a reason")
-    if len(text) > MAX_REASON:
-        raise BadRequest(f"a reason may have at most {MAX_REASON} characters")
-    if "\x00" in text:
-        raise BadRequest("a reason may not contain NUL characters")
-    return text
+    return validate_text("a decision's reason", reason, MAX_REASON)
 
 
 def claim(db: Database, item_id: str, user: UserView) -> ClaimView:
@@ -145,13 +183,16 @@ def decide(
     outcome: Outcome | str,
     reason: str,
     safelist_bank: str | None = None,
+    evidence_hold: timedelta = DEFAULT_HOLD,
 ) -> DecisionView:
-    """Decide the item as ``user`` (a moderator or admin) with ``reason``.
+    """Decide the item as ``user`` (a moderator or admin) with ``reason``; the evidence
+    of a confirmed violation is held for ``evidence_hold`` (``retention.py``).
 
     The item must be open (or escalated, for an admin) and claimed by ``user``; an
     unclaimed item is claimed on the way. A false positive of a screening may name a
     safelist: the screening's own signal values are added to it, so the same content
-    is allowed from then on (BadRequest if it is no safelist).
+    is allowed from then on (BadRequest if it is no safelist). An appeal item takes
+    ``outcomes_for("appeal")``, the others the rest (BadRequest otherwise).
     """
     chosen = validate_outcome(outcome)
     text = validate_reason(reason)
@@ -161,17 +202,22 @@ def decide(
     with db.session() as session:
         actor = _acting(session, user, Role.MODERATOR)
         item = _take(session, item_id, actor)
+        allowed = outcomes_for(item.kind)
+        if chosen not in allowed:
+            names = ", ".join(o.value for o in allowed)
+            raise BadRequest(f"items of kind {item.kind!r} take {names}, not {chosen.value}")
         if chosen is Outcome.ESCALATED and item.status == ESCALATED:
-            raise BadRequest(
-                "the item is escalated already: confirm it or call it a false positive"
-            )
+            raise BadRequest("the item is escalated already: decide it otherwise")
         closed = update(ReviewItem).where(
             ReviewItem.id == item_id,
             ReviewItem.status == item.status,
             ReviewItem.claimed_by == actor.id,
         )
         new_status = _STATUS_AFTER[chosen]
-        if _rows(session, closed.values(status=new_status, claimed_by=None, claimed_at=None)) != 1:
+        # A decided item no longer gathers repeat uploads (intake.py): the next opens anew.
+        after = {"open_key": None} if new_status == DECIDED else {}
+        changed = closed.values(status=new_status, claimed_by=None, claimed_at=None, **after)
+        if _rows(session, changed) != 1:
             raise Conflict("the item changed meanwhile; reload it")
         if bank_name is not None:
             _add_to_safelist(session, item, bank_name, actor)
@@ -187,13 +233,17 @@ def decide(
         events.record(
             session, ReviewDecided(actor.name, item_id, chosen.value, len(text), bank_name)
         )
-        return _decision_view(decision, actor.name, None)
+        if chosen in (Outcome.GRANTED, Outcome.DENIED):
+            _settle_appeal(session, item_id, chosen, actor, text)
+        after_decision(session, item_id, chosen.value, actor.name, evidence_hold)
+        return decision_view(decision, actor.name, None)
 
 
 def reverse(db: Database, decision_id: int, admin: UserView, reason: str) -> DecisionView:
     """Reverse the decision ``decision_id`` (an admin only; the latest decision of its
-    item, not reversed yet) and open its item again. Entries a false positive put in a
-    safelist are disabled (they stay in the bank, listed with their source)."""
+    item, not reversed yet, not on an appeal) and open its item again. Entries a false
+    positive put in a safelist are disabled (they stay in the bank, listed with their
+    source)."""
     text = validate_reason(reason)
     with db.session() as session:
         actor = _acting(session, admin, Role.ADMIN)
@@ -202,29 +252,24 @@ def reverse(db: Database, decision_id: int, admin: UserView, reason: str) -> Dec
             raise NotFound(f"no decision {decision_id}")
         if decision.outcome == REVERSED:
             raise BadRequest("a reversal cannot be reversed; decide the item again")
-        item_id = decision.review_item_id
-        latest = session.scalar(
-            select(func.max(ReviewDecision.id)).where(ReviewDecision.review_item_id == item_id)
-        )
-        if latest != decision.id:
-            raise Conflict("only the latest decision of an item can be reversed")
-        expected = _STATUS_AFTER[Outcome(decision.outcome)]
-        reopened = update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.status == expected)
-        if _rows(session, reopened.values(status=OPEN, claimed_by=None, claimed_at=None)) != 1:
-            raise Conflict("the item changed meanwhile; reload it")
-        if decision.safelist_bank is not None:
-            _withdraw_from_safelist(session, item_id, decision.safelist_bank, actor)
-        reversal = ReviewDecision(
-            review_item_id=item_id,
-            user_id=actor.id,
-            outcome=REVERSED,
-            reason=text,
-            reverses_id=decision.id,
-        )
-        session.add(reversal)
-        session.flush()
-        events.record(session, ReviewReversed(actor.name, item_id, decision.id, len(text)))
-        return _decision_view(reversal, actor.name, None)
+        if not can_reverse(decision.outcome):
+            raise BadRequest("the decision on an appeal cannot be reversed")
+        reversal = _reverse(session, decision, actor, text, OPEN)
+        return decision_view(reversal, actor.name, None)
+
+
+def is_appealed_decider(db: Database, item_id: str, user: UserView) -> bool:
+    """Whether ``user`` made the decision that the appeal item ``item_id`` appeals
+    against (so another must decide it); False for other items."""
+    with db.read_session() as session:
+        return _appealed_decider(session, item_id) == user.id
+
+
+def latest_decision_id(session: Session, item_id: str) -> int | None:
+    """The id of the item's latest decision (None if it has none)."""
+    return session.scalar(
+        select(func.max(ReviewDecision.id)).where(ReviewDecision.review_item_id == item_id)
+    )
 
 
 def history(db: Database, item_id: str) -> list[DecisionView]:
@@ -238,7 +283,7 @@ def history(db: Database, item_id: str) -> list[DecisionView]:
     with db.read_session() as session:
         rows = session.execute(query).all()
         reversed_by = {d.reverses_id: d.id for d, _ in rows if d.reverses_id is not None}
-        return [_decision_view(d, name, reversed_by.get(d.id)) for d, name in rows]
+        return [decision_view(d, name, reversed_by.get(d.id)) for d, name in rows]
 
 
 def _acting(session: Session, user: UserView, role: Role) -> User:
@@ -280,6 +325,8 @@ def _take(session: Session, item_id: str, actor: User) -> ReviewItem:
     first commits; SQLite runs one writer at a time).
     """
     workable = [OPEN, ESCALATED] if _is_admin(actor) else [OPEN]
+    if _appealed_decider(session, item_id) == actor.id:
+        raise Forbidden("an appeal is decided by someone other than the decision's moderator")
     taken = (
         update(ReviewItem)
         .where(
@@ -300,6 +347,62 @@ def _take(session: Session, item_id: str, actor: User) -> ReviewItem:
     if item.claimed_by != actor.id:
         raise Conflict(f"claimed by {_name(session, item.claimed_by or '')}")
     return item
+
+
+def _appealed_decider(session: Session, item_id: str) -> str | None:
+    """The user who made the decision the appeal item ``item_id`` appeals against
+    (None for other items)."""
+    return session.scalar(
+        select(ReviewDecision.user_id)
+        .join(Appeal, Appeal.decision_id == ReviewDecision.id)
+        .where(Appeal.review_item_id == item_id)
+    )
+
+
+def _reverse(
+    session: Session, decision: ReviewDecision, actor: User, text: str, status: str
+) -> ReviewDecision:
+    """Record ``actor``'s reversal of ``decision`` (the latest of its item) and put the
+    item in ``status``, unclaimed; withdraw what the decision put in a safelist."""
+    item_id = decision.review_item_id
+    if latest_decision_id(session, item_id) != decision.id:
+        raise Conflict("only the latest decision of an item can be reversed")
+    expected = _STATUS_AFTER[Outcome(decision.outcome)]
+    changed = update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.status == expected)
+    if _rows(session, changed.values(status=status, claimed_by=None, claimed_at=None)) != 1:
+        raise Conflict("the item changed meanwhile; reload it")
+    if decision.safelist_bank is not None:
+        _withdraw_from_safelist(session, item_id, decision.safelist_bank, actor)
+    reversal = ReviewDecision(
+        review_item_id=item_id,
+        user_id=actor.id,
+        outcome=REVERSED,
+        reason=text,
+        reverses_id=decision.id,
+    )
+    session.add(reversal)
+    session.flush()
+    events.record(session, ReviewReversed(actor.name, item_id, decision.id, len(text)))
+    return reversal
+
+
+def _settle_appeal(
+    session: Session, item_id: str, outcome: Outcome, actor: User, text: str
+) -> None:
+    """Record the outcome of the appeal worked as ``item_id``; a granted appeal reverses
+    its decision, and the original item stays closed."""
+    appeal = session.scalars(select(Appeal).where(Appeal.review_item_id == item_id)).one()
+    if outcome is Outcome.GRANTED:
+        appealed = session.get_one(ReviewDecision, appeal.decision_id)
+        try:
+            _reverse(session, appealed, actor, text, DECIDED)
+        except Conflict:
+            raise Conflict(
+                "the appealed decision was reversed or decided again meanwhile: deny the appeal"
+            ) from None
+    appeal.outcome = outcome.value
+    appeal.decided_at = utcnow()
+    events.record(session, AppealDecided(actor.name, appeal.id, outcome.value, appeal.decision_id))
 
 
 def _claim_view(session: Session, item_id: str) -> ClaimView:
@@ -360,7 +463,8 @@ def _withdraw_from_safelist(session: Session, item_id: str, name: str, actor: Us
         banks.set_item_enabled(session, bank, content_item_id, False, actor=actor.name)
 
 
-def _decision_view(decision: ReviewDecision, user: str, reversed_by: int | None) -> DecisionView:
+def decision_view(decision: ReviewDecision, user: str, reversed_by: int | None) -> DecisionView:
+    """``decision`` as a plain value, made by the user named ``user``."""
     return DecisionView(
         id=decision.id,
         item_id=decision.review_item_id,

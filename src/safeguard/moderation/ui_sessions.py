@@ -22,11 +22,12 @@ from safeguard.store.models import UiSession, User, utcnow
 
 @dataclass(frozen=True)
 class SessionView:
-    """Who a session is for, the CSRF token its forms carry, and when it ends."""
+    """Who a session is for, the CSRF token its forms carry, and when it began and ends."""
 
     user: UserView
     csrf_token: str
     expires_at: datetime
+    started_at: datetime
 
 
 def _digest(token: str) -> str:
@@ -53,7 +54,7 @@ def open_session(
                 expires_at=expires_at,
             )
         )
-    return token, SessionView(user, csrf_token, expires_at)
+    return token, SessionView(user, csrf_token, expires_at, now)
 
 
 def session_of(db: Database, token: str, *, now: datetime | None = None) -> SessionView | None:
@@ -72,7 +73,7 @@ def session_of(db: Database, token: str, *, now: datetime | None = None) -> Sess
         record, user = found
         if record.expires_at <= now or user.disabled_at is not None:
             return None
-        return SessionView(user_view(user), record.csrf_token, record.expires_at)
+        return SessionView(user_view(user), record.csrf_token, record.expires_at, record.created_at)
 
 
 def close_session(db: Database, token: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,9 @@ from safeguard.banks.models import BankAction, BankKind
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.errors import InvalidSignal
 from safeguard.events import ScreeningDecided
+from safeguard.evidence import vault
+from safeguard.evidence.keys import Keyring
+from safeguard.moderation.intake import content_key, queue_screening
 from safeguard.screening.matcher import Candidate, Matcher
 from safeguard.screening.policy import BankRule, Decision, Match, decide
 from safeguard.screening.signals import ContentSignals, signals_dict
@@ -22,10 +26,10 @@ from safeguard.store.db import Database
 from safeguard.store.models import (
     Bank,
     BankThreshold,
-    ReviewItem,
     Screening,
     ScreeningSignal,
     new_uuid,
+    utcnow,
 )
 
 
@@ -55,6 +59,24 @@ class Requester:
     uploader_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """Uploaded content and what the platform told of it (address, file name, ...), for
+    the evidence vault: kept, encrypted, only if the screening blocks or asks for review."""
+
+    data: bytes
+    content_type: str
+    details: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class EvidenceKeeping:
+    """Where flagged uploads are kept (the vault's keys) and for how long at least."""
+
+    keyring: Keyring
+    retention: timedelta
+
+
 class Screener:
     """Decides on content signals against the banks; one instance per process."""
 
@@ -64,22 +86,27 @@ class Screener:
         min_quality: int,
         matcher: Matcher | None = None,
         pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE,
+        evidence: EvidenceKeeping | None = None,
     ) -> None:
-        """``min_quality``: values with a quality below it take no part in matching."""
+        """``min_quality``: values with a quality below it take no part in matching;
+        ``evidence``: where to keep flagged uploads (None: nothing is kept)."""
         self.db = db
         self.min_quality = min_quality
         self.pdq_view_allowance = pdq_view_allowance
         self.matcher = matcher or Matcher()
+        self.evidence = evidence
 
     def screen(
         self,
         signals: ContentSignals,
         requester: Requester,
         banks: Collection[str] | None = None,
+        upload: Upload | None = None,
     ) -> ScreeningResult:
-        """Decide on computed content signals; ``banks`` restricts matching to those names."""
+        """Decide on computed content signals; ``banks`` restricts matching to those names.
+        ``upload``, the content itself, is kept as evidence if the decision flags it."""
         own = {name: signals.own(name) for name in signals.values}
-        return self._decide(signals.values, own, requester, banks)
+        return self._decide(signals.values, own, requester, banks, upload)
 
     def lookup(
         self,
@@ -102,7 +129,7 @@ class Screener:
             kind = signal_type(name)
             given[kind.name] = (SignalValue(kind.normalise(value), qualities.get(kind.name)),)
         shown = {name: given[name][0] if name in given else None for name in signal_types()}
-        return self._decide(given, shown, requester, None)
+        return self._decide(given, shown, requester, None, None)
 
     def _decide(
         self,
@@ -110,6 +137,7 @@ class Screener:
         shown: Mapping[str, SignalValue | None],
         requester: Requester,
         bank_names: Collection[str] | None,
+        upload: Upload | None,
     ) -> ScreeningResult:
         # Catch up and search the index before the request's transaction begins: no lock
         # is ever waited for while a database transaction is open (matcher.py).
@@ -159,16 +187,49 @@ class Screener:
                 requester.client, screening_id, requester.source, decision.value, api_matches
             )
             events.record(session, decided)
-            if decision is Decision.REVIEW:
-                session.add(
-                    ReviewItem(
-                        kind="screening",
-                        client=requester.client,
-                        screening_id=screening_id,
-                        reason={"matches": api_matches},
-                    )
+            if decision in (Decision.BLOCK, Decision.REVIEW):
+                bank_ids = {r.name: r.bank_id for r in rules.values()}
+                queue_screening(
+                    session,
+                    client=requester.client,
+                    screening_id=screening_id,
+                    decision=decision,
+                    matches=api_matches,
+                    bank_ids=[bank_ids[m.bank] for m in matches if m.bank in bank_ids],
+                    key=content_key(shown),
                 )
+                if upload is not None:
+                    self._keep(session, upload, requester, screening_id, shown)
             return ScreeningResult(screening_id, decision, matches, signals_dict(shown))
+
+    def _keep(
+        self,
+        session: Session,
+        upload: Upload,
+        requester: Requester,
+        screening_id: str,
+        shown: Mapping[str, SignalValue | None],
+    ) -> None:
+        """Keep a flagged upload in the evidence vault, if one is configured."""
+        if self.evidence is None:
+            return
+        details = dict(upload.details) | {
+            "client": requester.client,
+            "uploader_id": requester.uploader_id,
+            "content_id": requester.content_id,
+            "received_at": utcnow().isoformat(),
+            "hashes": {name: v.value for name, v in shown.items() if v is not None},
+        }
+        vault.store(
+            session,
+            self.evidence.keyring,
+            content=upload.data,
+            media_type=upload.content_type,
+            details=details,
+            screening_id=screening_id,
+            retain_until=utcnow() + self.evidence.retention,
+            actor=requester.client,
+        )
 
 
 def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:

@@ -1,9 +1,11 @@
 """Claiming and deciding review items in the UI: the forms of an item's page and where
 they post. Moderators and admins work open items, admins escalated ones and reversals;
-viewers read the decisions only (their posts are refused with 403)."""
+viewers read the decisions only (their posts are refused with 403). An appeal item is
+granted or denied, and not by the moderator whose decision it appeals against."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +16,7 @@ from safeguard.banks.catalog import list_banks
 from safeguard.banks.models import BankKind
 from safeguard.errors import SafeguardError
 from safeguard.moderation import decisions
-from safeguard.moderation.decisions import MAX_REASON, REVERSED, Outcome
+from safeguard.moderation.decisions import APPEAL, MAX_REASON, Outcome
 from safeguard.moderation.people import Role
 from safeguard.moderation.queue import ReviewItemView
 from safeguard.moderation.ui_sessions import SessionView
@@ -28,6 +30,8 @@ OUTCOMES = {
     Outcome.CONFIRMED: "Confirmed: the item is what it was flagged as",
     Outcome.FALSE_POSITIVE: "False positive: it was flagged wrongly",
     Outcome.ESCALATED: "Escalate: an admin should decide",
+    Outcome.GRANTED: "Grant the appeal: the decision is reversed",
+    Outcome.DENIED: "Deny the appeal: the decision stands",
 }
 _HEADINGS = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
 
@@ -36,23 +40,27 @@ def decision_context(db: Database, staff: SessionView, item: ReviewItemView) -> 
     """What the item page needs to show its decisions and, to whom may, the forms."""
     role = staff.user.role
     admin = role.includes(Role.ADMIN)
-    workable = role.includes(Role.MODERATOR) and (
-        item.status == "open" or (item.status == "escalated" and admin)
+    own_appeal = item.kind == APPEAL and decisions.is_appealed_decider(db, item.id, staff.user)
+    workable = (
+        role.includes(Role.MODERATOR)
+        and (item.status == "open" or (item.status == "escalated" and admin))
+        and not own_appeal
     )
     taken = decisions.history(db, item.id)
     latest = taken[-1] if taken else None
-    reversible = latest if admin and latest is not None and latest.outcome != REVERSED else None
+    reversible = latest if admin and latest and decisions.can_reverse(latest.outcome) else None
     safelists: list[str] = []
     if workable and item.kind == "screening":
         safelists = [bank.name for bank in list_banks(db) if bank.kind is BankKind.SAFELIST]
     outcomes = {
-        outcome: label
-        for outcome, label in OUTCOMES.items()
+        outcome: OUTCOMES[outcome]
+        for outcome in decisions.outcomes_for(item.kind)
         if not (outcome is Outcome.ESCALATED and item.status == "escalated")
     }
     return {
         "decisions": taken,
         "workable": workable,
+        "own_appeal": own_appeal,
         "mine": item.claimed_by == staff.user.name,
         "reversible": reversible,
         "safelists": safelists,
@@ -105,8 +113,15 @@ def decide(
     """Decide the item, then go back to the queue (where it no longer is)."""
     _allowed(staff, Role.MODERATOR)
     try:
+        state = app_state(request)
         decisions.decide(
-            app_state(request).db, item_id, staff.user, outcome, reason, safelist_bank or None
+            state.db,
+            item_id,
+            staff.user,
+            outcome,
+            reason,
+            safelist_bank or None,
+            timedelta(days=state.settings.evidence_hold_days),
         )
     except SafeguardError as exc:
         raise _refused(exc, staff) from None

@@ -21,6 +21,6 @@ def list_review_items(
     status: Annotated[Literal["open"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ReviewItemList:
-    """The caller's review items, oldest first."""
+    """The caller's review items, most urgent first, then oldest first."""
     items = read_queue(state.db, client, status, limit)
     return ReviewItemList(items=[ReviewItemOut.model_validate(item) for item in items])

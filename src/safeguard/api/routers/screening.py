@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from ipaddress import ip_address
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, IPvAnyAddress
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,9 +17,10 @@ from safeguard.api.schemas import ScreeningOut, ScreeningRecordOut
 from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, check_text
 from safeguard.errors import BadRequest, InvalidMultipart
+from safeguard.media.content import decode_content
 from safeguard.screening.records import get_screening as read_screening
-from safeguard.screening.service import Requester
-from safeguard.screening.signals import content_signals
+from safeguard.screening.service import Requester, Upload
+from safeguard.screening.signals import hash_content
 
 router = APIRouter(tags=["screening"], responses=problem_responses(*PROTECTED))
 
@@ -34,6 +36,8 @@ _UPLOAD_DOC = {
                         "file": {"type": "string", "format": "binary"},
                         "content_id": {"type": "string"},
                         "uploader_id": {"type": "string"},
+                        "uploader_ip": {"type": "string"},
+                        "uploader_port": {"type": "integer", "minimum": 0, "maximum": 65535},
                     },
                 }
             },
@@ -70,23 +74,38 @@ async def screen(
     state: Annotated[AppState, Depends(app_state)],
     content_id: ClientId = None,
     uploader_id: ClientId = None,
+    uploader_ip: Annotated[IPvAnyAddress | None, Query()] = None,
+    uploader_port: Annotated[int | None, Query(ge=0, le=65535)] = None,
 ) -> ScreeningOut:
     """Screen one piece of content (an image) before it is published: ``block``,
-    ``review`` or ``allow``."""
+    ``review`` or ``allow``. The uploader's address and port, and the file's name, are
+    kept (encrypted, with the content) only if the content is flagged and an evidence
+    vault is configured."""
     started = time.perf_counter()
+    file_name: str | None = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await _form(request)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("a multipart upload needs a 'file' part")
         data = await upload.read()
+        file_name = _file_name(upload.filename)
         content_id = content_id or _text_field(form.get("content_id"))
         uploader_id = uploader_id or _text_field(form.get("uploader_id"))
+        uploader_ip = uploader_ip or _address(form.get("uploader_ip"))
+        uploader_port = uploader_port if uploader_port is not None else _port(form)
     else:
         data = b"".join([chunk async for chunk in request.stream()])
-    signals = await run_in_threadpool(content_signals, data, state.limits)
+    content = await run_in_threadpool(decode_content, data, state.limits)
+    signals = await run_in_threadpool(hash_content, content)
     requester = Requester(client, "upload", content_id, uploader_id)
-    result = await run_in_threadpool(state.screener.screen, signals, requester)
+    facts = {
+        "uploader_ip": str(uploader_ip) if uploader_ip is not None else None,
+        "uploader_port": uploader_port,
+        "file_name": file_name,
+    }
+    kept = Upload(data, content.content_type, facts)
+    result = await run_in_threadpool(state.screener.screen, signals, requester, None, kept)
     _observe(state, result.decision.value, "upload", started)
     return ScreeningOut.model_validate(result.as_dict())
 
@@ -126,6 +145,35 @@ def _text_field(value: object) -> str | None:
         return check_text(value)
     except ValueError:
         raise BadRequest(message) from None
+
+
+def _file_name(name: str | None) -> str | None:
+    """The uploaded file's name as the platform sent it, at most 256 characters."""
+    if not name:
+        return None
+    try:
+        return check_text(name[:256])
+    except ValueError:
+        raise BadRequest("the file name must be text without NUL") from None
+
+
+def _address(value: object) -> IPvAnyAddress | None:
+    if value is None:
+        return None
+    try:
+        return ip_address(str(value).strip())
+    except ValueError:
+        raise BadRequest("uploader_ip must be an IPv4 or IPv6 address") from None
+
+
+def _port(form: FormData) -> int | None:
+    value = form.get("uploader_port")
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > 65535:
+        raise BadRequest("uploader_port must be a whole number from 0 to 65535")
+    return int(text)
 
 
 def _observe(state: AppState, decision: str, source: str, started: float) -> None:
