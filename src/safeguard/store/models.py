@@ -460,3 +460,104 @@ class HealthProbe(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthorityReport(Base):
+    """A report of a confirmed item to an authority (NCMEC, the NCA, ...), as a state
+    machine: drafted, confirmed by a moderator (``payload`` is then fixed: exactly what
+    they saw), submitted (``remote_id`` is the authority's id), files uploaded, finished;
+    or retracted. ``next_attempt_at`` schedules the next step after a failure."""
+
+    __tablename__ = "authority_reports"
+    __table_args__ = (
+        UniqueConstraint("review_item_id", "authority", name="uq_authority_reports_item"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    review_item_id: Mapped[str] = mapped_column(ForeignKey("review_items.id"), index=True)
+    authority: Mapped[str] = mapped_column(String(16))
+    environment: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(String(128))
+    drafted_by: Mapped[str] = mapped_column(String(128))
+    confirmed_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuthorityReportFile(Base):
+    """A file of an authority report: the evidence it comes from, the facts sent about
+    it, and how far its upload got (``pending``, ``uploaded``, ``described``)."""
+
+    __tablename__ = "authority_report_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("authority_reports.id", ondelete="CASCADE"), index=True
+    )
+    evidence_id: Mapped[str] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(256))
+    md5: Mapped[str] = mapped_column(String(32))
+    sha1: Mapped[str] = mapped_column(String(40))
+    remote_file_id: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class AuthorityExchange(Base):
+    """One request to an authority and its answer, for admins to read (never content)."""
+
+    __tablename__ = "authority_exchanges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("authority_reports.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    step: Mapped[str] = mapped_column(String(32))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class WebhookEndpoint(Base):
+    """A platform's endpoint for events: the kinds it subscribes to, the secret its
+    deliveries are signed with, and the last event id already turned into deliveries."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: ``pending`` until acknowledged (``delivered``) or given
+    up (``failed``); retried at ``next_attempt_at``."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
