@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from safeguard.errors import ConfigError
@@ -15,6 +15,38 @@ DEFAULT_MAX_IMAGE_ASPECT_RATIO = 100  # long side over short side
 DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
 DEFAULT_EVIDENCE_KEY_ENV = "SAFEGUARD_EVIDENCE_KEYS"
 MIN_EVIDENCE_HOLD_DAYS = 365  # the law asks that reported content be kept a year
+MIN_WEBHOOK_RETRY_HOURS = 24  # a receiver down for a day still gets every event
+JURISDICTIONS = ("us", "uk")  # where reports go: us -> NCMEC, uk -> the NCA
+ENVIRONMENTS = ("test", "production")  # an authority's environment
+
+
+def _jurisdictions(env: dict[str, str]) -> tuple[str, ...]:
+    """SAFEGUARD_REPORT_JURISDICTIONS: a comma list from JURISDICTIONS (default none)."""
+    raw = env.get("SAFEGUARD_REPORT_JURISDICTIONS", "")
+    chosen = tuple(dict.fromkeys(p.strip().lower() for p in raw.split(",") if p.strip()))
+    unknown = [j for j in chosen if j not in JURISDICTIONS]
+    if unknown:
+        raise ConfigError(
+            f"SAFEGUARD_REPORT_JURISDICTIONS: unknown {', '.join(unknown)}; "
+            f"use {', '.join(JURISDICTIONS)}"
+        )
+    return chosen
+
+
+def _provider_given(env: dict[str, str]) -> None:
+    """Reports name the provider: once a jurisdiction is set, its details are required."""
+    if not _jurisdictions(env):
+        return
+    for name in ("NAME", "CONTACT_NAME", "CONTACT_EMAIL"):
+        if not env.get(f"SAFEGUARD_PROVIDER_{name}", "").strip():
+            raise ConfigError(f"SAFEGUARD_PROVIDER_{name} is required to report to authorities")
+
+
+def _environment(env: dict[str, str], name: str) -> str:
+    raw = env.get(name, "").strip().lower() or "test"
+    if raw not in ENVIRONMENTS:
+        raise ConfigError(f"{name} must be test or production, got {raw!r}")
+    return raw
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -90,10 +122,28 @@ class Settings:
     evidence_key_env: str = DEFAULT_EVIDENCE_KEY_ENV  # or the variable of this name holds them
     evidence_retention_days: int = 90  # kept content not confirmed as a violation
     evidence_hold_days: int = MIN_EVIDENCE_HOLD_DAYS  # legal hold of confirmed violations
+    webhook_interval_seconds: int = 5  # how often each API worker dispatches and sends
+    webhook_retry_hours: int = 48  # a delivery is retried this long, then it has failed
+    webhook_backoff_seconds: int = 30  # the first retry's delay, doubling up to 1 h
+    report_jurisdictions: tuple[str, ...] = ()  # where confirmed items are reported
+    report_interval_seconds: int = 30  # how often the worker retries due report steps
+    provider_name: str | None = None  # who reports: the platform, as authorities know it
+    provider_contact_name: str | None = None
+    provider_contact_email: str | None = None
+    provider_contact_phone: str | None = None
+    provider_country: str | None = None  # ISO 3166-1 alpha-2, e.g. GB
+    nca_environment: str = "test"  # the UK National Crime Agency: test or production
+    nca_url: str | None = None  # its reporting endpoint (default: a test placeholder)
+    nca_token: str | None = field(default=None, repr=False)  # its bearer token
+    ncmec_environment: str = "test"  # NCMEC CyberTipline: production only when set so
+    ncmec_url: str | None = None  # overrides the environment's base URL (e.g. a fake)
+    ncmec_username: str | None = None  # from NCMEC's ESP registration
+    ncmec_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        _provider_given(env)
         data_dir = Path(env.get("SAFEGUARD_DATA_DIR") or "./safeguard-data").expanduser()
         url = (
             env.get("SAFEGUARD_DATABASE_URL") or f"sqlite:///{data_dir.resolve() / 'safeguard.db'}"
@@ -135,4 +185,23 @@ class Settings:
                 MIN_EVIDENCE_HOLD_DAYS,
                 minimum=MIN_EVIDENCE_HOLD_DAYS,
             ),
+            webhook_interval_seconds=_int(env, "SAFEGUARD_WEBHOOK_INTERVAL_SECONDS", 5),
+            webhook_retry_hours=_int(
+                env, "SAFEGUARD_WEBHOOK_RETRY_HOURS", 48, minimum=MIN_WEBHOOK_RETRY_HOURS
+            ),
+            webhook_backoff_seconds=_int(env, "SAFEGUARD_WEBHOOK_BACKOFF_SECONDS", 30),
+            report_jurisdictions=_jurisdictions(env),
+            report_interval_seconds=_int(env, "SAFEGUARD_REPORT_INTERVAL_SECONDS", 30),
+            provider_name=env.get("SAFEGUARD_PROVIDER_NAME", "").strip() or None,
+            provider_contact_name=env.get("SAFEGUARD_PROVIDER_CONTACT_NAME", "").strip() or None,
+            provider_contact_email=env.get("SAFEGUARD_PROVIDER_CONTACT_EMAIL", "").strip() or None,
+            provider_contact_phone=env.get("SAFEGUARD_PROVIDER_CONTACT_PHONE", "").strip() or None,
+            provider_country=env.get("SAFEGUARD_PROVIDER_COUNTRY", "").strip().upper() or None,
+            nca_environment=_environment(env, "SAFEGUARD_NCA_ENVIRONMENT"),
+            nca_url=env.get("SAFEGUARD_NCA_URL", "").strip() or None,
+            nca_token=env.get("SAFEGUARD_NCA_TOKEN", "").strip() or None,
+            ncmec_environment=_environment(env, "SAFEGUARD_NCMEC_ENVIRONMENT"),
+            ncmec_url=env.get("SAFEGUARD_NCMEC_URL", "").strip() or None,
+            ncmec_username=env.get("SAFEGUARD_NCMEC_USERNAME", "").strip() or None,
+            ncmec_password=env.get("SAFEGUARD_NCMEC_PASSWORD") or None,
         )

@@ -279,6 +279,76 @@ class EvidencePurged(Event):
     sha256: str
 
 
+@dataclass(frozen=True)
+class WebhookAdded(Event):
+    """An endpoint was registered for webhooks (``subject``: its id); never its secret."""
+
+    kind: ClassVar[str] = "webhook.added"
+    url: str
+    events: list[str]
+
+
+@dataclass(frozen=True)
+class WebhookDisabled(Event):
+    """An endpoint gets no more deliveries (``subject``: its id)."""
+
+    kind: ClassVar[str] = "webhook.disabled"
+    url: str
+
+
+@dataclass(frozen=True)
+class AuthorityReportDrafted(Event):
+    """A report of a confirmed item to an authority was drafted (``subject``: its id)."""
+
+    kind: ClassVar[str] = "authority_report.drafted"
+    authority: str
+    review_item_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class AuthorityReportConfirmed(Event):
+    """A moderator confirmed a drafted report: it may be sent (``subject``: its id)."""
+
+    kind: ClassVar[str] = "authority_report.confirmed"
+    authority: str
+    review_item_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class AuthorityReportSubmitted(Event):
+    """The authority opened the report and gave it ``remote_id`` (``subject``: its id)."""
+
+    kind: ClassVar[str] = "authority_report.submitted"
+    authority: str
+    review_item_id: str
+    state: str
+    remote_id: str
+
+
+@dataclass(frozen=True)
+class AuthorityReportFinished(Event):
+    """The report is complete and sent (``subject``: its id)."""
+
+    kind: ClassVar[str] = "authority_report.finished"
+    authority: str
+    review_item_id: str
+    state: str
+    remote_id: str
+
+
+@dataclass(frozen=True)
+class AuthorityReportRetracted(Event):
+    """A report that failed for good was withdrawn (``subject``: its id)."""
+
+    kind: ClassVar[str] = "authority_report.retracted"
+    authority: str
+    review_item_id: str
+    state: str
+    remote_id: str | None
+
+
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).
 SYSTEM_ACTOR = "safeguard"
 

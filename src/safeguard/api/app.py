@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -11,9 +12,12 @@ from safeguard import __version__, web
 from safeguard.api import openapi, problems
 from safeguard.api.limits import BodySizeLimit
 from safeguard.api.routers import banks, conversations, health, metrics, reports, review, screening
+from safeguard.api.routers import webhooks as webhook_routes
 from safeguard.api.state import AppState
 from safeguard.config import Settings
 from safeguard.conversations.retention import ExpiredTextEraser
+from safeguard.reporting.service import start_sender
+from safeguard.webhooks.delivery import RetrySchedule, WebhookWorker
 
 # Multipart framing around the largest accepted upload.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -29,7 +33,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.safeguard = state
         eraser = ExpiredTextEraser(state.db, state.message_retention)
         eraser.start()
+        interval = timedelta(seconds=settings.webhook_interval_seconds)
+        webhooks = WebhookWorker(state.db, interval, RetrySchedule.from_settings(settings))
+        webhooks.start()
+        sender = start_sender(state.db, settings, state.keyring)
         yield
+        sender.stop()
+        webhooks.stop()
         eraser.stop()
         state.close()
 
@@ -48,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app)
     for module in (health, screening, banks, conversations, review, reports, metrics):
         app.include_router(module.router)
+    app.include_router(webhook_routes.router)
     web.install(app)  # the moderator UI under /ui
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     return app

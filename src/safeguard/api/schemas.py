@@ -183,3 +183,42 @@ class AppealOut(Out):
     review_item_id: str = Field(description="The review item the appeal is worked as.")
     created_at: IsoDateTime
     decided_at: IsoDateTime | None
+
+
+class WebhookOut(Out):
+    """A registered webhook endpoint (never its secret)."""
+
+    id: str
+    url: str
+    events: list[str] = Field(description="The event kinds it gets, or ['*'] for all.")
+    created_by: str
+    created_at: IsoDateTime
+    disabled_at: IsoDateTime | None = Field(description="None while it gets deliveries.")
+
+
+class WebhookCreatedOut(WebhookOut):
+    """A new endpoint, with the secret its deliveries are signed with: shown this once."""
+
+    secret: str = Field(description="Verify each delivery's Safeguard-Signature with it.")
+
+
+class WebhookDeliveryOut(Out):
+    """One event for one endpoint and where its delivery stands."""
+
+    event_id: int = Field(description="The event's id, also sent as Safeguard-Event-Id.")
+    kind: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: IsoDateTime
+    next_attempt_at: IsoDateTime | None = Field(description="When a pending one is tried next.")
+    delivered_at: IsoDateTime | None
+    last_status: int | None = Field(description="The HTTP status of the last answer, if any.")
+    last_error: str | None = Field(description="Why the last attempt failed, if it did.")
+
+
+class WebhookList(Out):
+    items: list[WebhookOut]
+
+
+class WebhookDeliveryList(Out):
+    items: list[WebhookDeliveryOut]

@@ -15,6 +15,7 @@ import typer
 from safeguard import apikeys
 from safeguard.banks import catalog
 from safeguard.cli import bank, context, conversations, evidence, users
+from safeguard.cli import webhooks as webhook_cli
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
 from safeguard.errors import SafeguardError
@@ -32,6 +33,7 @@ app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(users.app, name="user")
+app.add_typer(webhook_cli.app, name="webhook")
 apikey_app = typer.Typer(
     help="API keys: each acts for a client (platform), which owns its records.",
     no_args_is_help=True,

@@ -57,6 +57,8 @@ class CaseFile:
     """Every signal value Safeguard computed (e.g. ``pdq``)."""
     exif: dict[str, str] = field(default_factory=dict)
     url: str | None = None
+    ip_event: IpEvent | None = None
+    """Where the file was uploaded from, if the platform said."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from safeguard.web import decisions, login, media, review, users
+from safeguard.web import decisions, login, media, reporting, review, users
 from safeguard.web.auth import current_session
 from safeguard.web.pages import install_handlers, render
 from safeguard.web.security import PREFIX, SecurityHeaders
@@ -37,7 +37,7 @@ def _not_found(request: Request, path: str) -> Response:
 def install(app: FastAPI) -> None:
     """Serve the UI under /ui (left out of the OpenAPI description, which is the API's)."""
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for module in (login, review, decisions, media, users):
+    for module in (login, review, decisions, media, users, reporting):
         router.include_router(module.router)
     router.add_api_route("/{path:path}", _not_found, methods=["GET"])
     install_handlers(app)

@@ -32,6 +32,7 @@ from safeguard.screening.records import ScreeningRecord, get_screening
 from safeguard.web.auth import Staff
 from safeguard.web.decisions import decision_context
 from safeguard.web.pages import PageError, render
+from safeguard.web.reporting import authority_context
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -116,6 +117,7 @@ def item(request: Request, staff: Staff, item_id: str) -> Response:
         appeal=appeal_for_item(db, item_id),
         **_media_context(state, staff, found),
         **decision_context(db, staff, found),
+        **authority_context(state, staff, found),
     )
 
 
