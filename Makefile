@@ -28,10 +28,12 @@ typecheck: install
 	$(BIN)/mypy
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
+# Two processes (pytest-xdist), each taking whole files: most integration tests wait on
+# a server starting, so two share the machine's cores well.
 # tests/browser drives the system's chromium with Playwright (never a downloaded browser):
 # without one those tests are skipped, and fail under CI (.ci/run installs it).
 test: lint typecheck
-	$(BIN)/python -m pytest; status=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 

@@ -27,7 +27,7 @@ from safeguard.moderation.intake import item_screening_ids
 from safeguard.moderation.people import Role, UserView
 from safeguard.moderation.queue import list_queue
 from safeguard.reporting import service
-from safeguard.reporting.adapter import AuthorityError, Case, CaseFile, Provider, Reply
+from safeguard.reporting.adapter import Authority, AuthorityError, Case, CaseFile, Provider, Reply
 from safeguard.reporting.ncmec import NcmecAuthority
 from safeguard.screening.service import Requester, Screener
 from safeguard.store.db import Database
@@ -146,9 +146,7 @@ def retryable(step: str) -> AuthorityError:
     return AuthorityError(step, "timed out", retryable=True)
 
 
-def draft(
-    db: Database, item_id: str, mo: UserView, authority: FakeAuthority, keyring: Keyring
-) -> str:
+def draft(db: Database, item_id: str, mo: UserView, authority: Authority, keyring: Keyring) -> str:
     [report] = service.draft(
         db,
         item_id,
@@ -346,22 +344,13 @@ def test_against_the_fake_cybertipline_an_upload_failure_ends_finished(
     uploads and describes the file and finishes the report; nothing is sent twice."""
     with running(FakeNcmec(fail_upload={1: 500})) as fake:
         authority = ncmec(fake)
-        [report] = service.draft(
-            db,
-            confirmed(db, item_id, mo),
-            mo,
-            [authority],
-            classification="B2",
-            annotations=[],
-            keyring=keyring,
-            provider=PROVIDER,
-        )
-        service.confirm(db, report.id, mo)
-        waiting = service.advance(db, report.id, authority, keyring)
+        report_id = draft(db, confirmed(db, item_id, mo), mo, authority, keyring)
+        service.confirm(db, report_id, mo)
+        waiting = service.advance(db, report_id, authority, keyring)
         assert waiting.state == "submitted" and waiting.remote_id is not None
         later = utcnow() + timedelta(minutes=2)
         assert service.run_due(db, {"ncmec": authority}, keyring, later) == 1
-        done = service.get_report(db, report.id)
+        done = service.get_report(db, report_id)
         assert done.state == "finished"
         [sent] = fake.reports.values()
         assert sent.state == "finished" and len(sent.files) == 1
@@ -377,22 +366,13 @@ def test_against_the_fake_cybertipline_a_finish_that_times_out_is_retracted(
     too, instead of being left open and forgotten."""
     with running(FakeNcmec(hang={"finish": 1.0})) as fake:
         authority = ncmec(fake)
-        [report] = service.draft(
-            db,
-            confirmed(db, item_id, mo),
-            mo,
-            [authority],
-            classification="A2",
-            annotations=[],
-            keyring=keyring,
-            provider=PROVIDER,
-        )
-        service.confirm(db, report.id, mo)
+        report_id = draft(db, confirmed(db, item_id, mo), mo, authority, keyring)
+        service.confirm(db, report_id, mo)
         at = utcnow()
-        state = service.advance(db, report.id, authority, keyring, at).state
+        state = service.advance(db, report_id, authority, keyring, at).state
         while state == "submitted":
             at += timedelta(minutes=10)
-            state = service.advance(db, report.id, authority, keyring, at).state
+            state = service.advance(db, report_id, authority, keyring, at).state
         assert state == "retracted"
         [sent] = fake.reports.values()
         assert sent.state == "retracted"

@@ -14,16 +14,15 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from safeguard.store.db import Database
 from safeguard.store.models import ConversationMessage, utcnow
+from safeguard.workers import PeriodicWorker
 
 log = logging.getLogger("safeguard.conversations")
 
 ERASE_EVERY = timedelta(minutes=1)  # how often each API worker erases expired text
 ERASE_BATCH = 500  # messages erased per transaction
-STOP_WAIT_SECONDS = 30.0  # longest a shutdown waits for a pass under way
 
 
 def erase_expired_text(
@@ -49,41 +48,16 @@ def erase_expired_text(
     return erased
 
 
-class ExpiredTextEraser:
+class ExpiredTextEraser(PeriodicWorker):
     """Erases expired text at start and then every ``interval``, on a daemon thread."""
 
     def __init__(
         self, db: Database, retention: timedelta, interval: timedelta = ERASE_EVERY
     ) -> None:
+        super().__init__("text-eraser", "erasing expired message text", interval, log)
         self.db = db
         self.retention = retention
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="text-eraser", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the batch under way, if any: the thread ends within
-        ``STOP_WAIT_SECONDS`` unless the database hangs (it is a daemon, so it never keeps
-        the process alive)."""
-        self._stop.set()
-        self._thread.join(STOP_WAIT_SECONDS)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._erase_once()
-            self._stop.wait(self.interval.total_seconds())
-
-    def _erase_once(self) -> None:
-        """One pass; a database error is logged in one line (its type only: the message
-        could quote stored values) and the next pass tries again."""
-        try:
-            erase_expired_text(self.db, self.retention, stop=self._stop)
-        except SQLAlchemyError as exc:
-            log.warning(
-                "erasing expired message text failed (%s); retrying in %g s",
-                type(exc).__name__,
-                self.interval.total_seconds(),
-            )
+    def run_pass(self, stop: threading.Event) -> bool:
+        erase_expired_text(self.db, self.retention, stop=stop)
+        return False

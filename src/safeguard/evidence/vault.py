@@ -16,9 +16,9 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from safeguard import events
 from safeguard.errors import BadRequest, Conflict, EvidenceKeyError, NotFound
 from safeguard.events import SYSTEM_ACTOR, EvidenceHeld, EvidencePurged, EvidenceStored
 from safeguard.evidence.keys import Keyring
-from safeguard.store.db import Database
+from safeguard.store.db import Database, changed_rows
 from safeguard.store.models import EvidenceAccess, EvidenceObject, new_uuid, utcnow
 
 CONTENT, DETAILS = "content", "details"  # the encrypted parts of an object
@@ -174,7 +174,7 @@ def hold(
     longer = update(row).where(
         row.id == evidence_id, or_(row.hold_until.is_(None), row.hold_until < end)
     )
-    if _rows(session, longer.values(hold_until=end, hold_reason=why)) == 0:
+    if changed_rows(session, longer.values(hold_until=end, hold_reason=why)) == 0:
         end = _object(session, evidence_id).hold_until or end  # a later hold stands
     _log(session, evidence_id, who, "hold", why)
     events.record(session, EvidenceHeld(who, evidence_id, end.isoformat(), why))
@@ -187,7 +187,7 @@ def set_retention(session: Session, evidence_id: str, retain_until: datetime, ac
     who = _text(actor, "the actor", MAX_ACTOR)
     until = _aware(retain_until, "retain_until")
     retained = update(EvidenceObject).where(EvidenceObject.id == evidence_id)
-    if _rows(session, retained.values(retain_until=until)) == 0:
+    if changed_rows(session, retained.values(retain_until=until)) == 0:
         raise NotFound(f"no evidence {evidence_id!r}")
     _log(session, evidence_id, who, "retention", f"retain until {until.isoformat()}")
 
@@ -282,12 +282,6 @@ def _log(session: Session, evidence_id: str, actor: str, action: str, purpose: s
     session.add(
         EvidenceAccess(evidence_id=evidence_id, actor=actor, action=action, purpose=purpose)
     )
-
-
-def _rows(session: Session, statement: Any) -> int:
-    """How many rows an UPDATE changed."""
-    result = session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult[Any], result).rowcount
 
 
 def _text(value: str, what: str, limit: int) -> str:

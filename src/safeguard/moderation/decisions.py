@@ -23,9 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from safeguard import events
@@ -41,7 +40,7 @@ from safeguard.events import (
 )
 from safeguard.moderation.people import Role, UserView, user_view
 from safeguard.moderation.retention import DEFAULT_HOLD, after_decision
-from safeguard.store.db import Database
+from safeguard.store.db import Database, changed_rows
 from safeguard.store.models import (
     Appeal,
     Bank,
@@ -167,7 +166,7 @@ def release(db: Database, item_id: str, user: UserView) -> ClaimView:
         )
         if not _is_admin(actor):
             query = query.where(ReviewItem.claimed_by == actor.id)
-        if _rows(session, query.values(claimed_by=None, claimed_at=None)) == 1:
+        if changed_rows(session, query.values(claimed_by=None, claimed_at=None)) == 1:
             events.record(session, ReviewReleased(actor.name, item_id))
         else:
             item = _item(session, item_id)
@@ -217,7 +216,7 @@ def decide(
         # A decided item no longer gathers repeat uploads (intake.py): the next opens anew.
         after = {"open_key": None} if new_status == DECIDED else {}
         changed = closed.values(status=new_status, claimed_by=None, claimed_at=None, **after)
-        if _rows(session, changed) != 1:
+        if changed_rows(session, changed) != 1:
             raise Conflict("the item changed meanwhile; reload it")
         if bank_name is not None:
             _add_to_safelist(session, item, bank_name, actor)
@@ -300,12 +299,6 @@ def _is_admin(user: User) -> bool:
     return user_view(user).role.includes(Role.ADMIN)
 
 
-def _rows(session: Session, statement: Any) -> int:
-    """How many rows an UPDATE changed."""
-    result = session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult[Any], result).rowcount
-
-
 def _item(session: Session, item_id: str) -> ReviewItem:
     item = session.get(ReviewItem, item_id, populate_existing=True)
     if item is None:
@@ -336,7 +329,7 @@ def _take(session: Session, item_id: str, actor: User) -> ReviewItem:
         )
         .values(claimed_by=actor.id, claimed_at=utcnow())
     )
-    if _rows(session, taken) == 1:
+    if changed_rows(session, taken) == 1:
         events.record(session, ReviewClaimed(actor.name, item_id))
         return _item(session, item_id)
     item = _item(session, item_id)
@@ -369,7 +362,7 @@ def _reverse(
         raise Conflict("only the latest decision of an item can be reversed")
     expected = _STATUS_AFTER[Outcome(decision.outcome)]
     changed = update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.status == expected)
-    if _rows(session, changed.values(status=status, claimed_by=None, claimed_at=None)) != 1:
+    if changed_rows(session, changed.values(status=status, claimed_by=None, claimed_at=None)) != 1:
         raise Conflict("the item changed meanwhile; reload it")
     if decision.safelist_bank is not None:
         _withdraw_from_safelist(session, item_id, decision.safelist_bank, actor)

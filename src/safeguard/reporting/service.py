@@ -23,17 +23,15 @@ both submit.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import logging
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from safeguard import events
@@ -58,12 +56,11 @@ from safeguard.reporting.adapter import (
     Authority,
     AuthorityError,
     Case,
-    CaseFile,
-    IpEvent,
     Provider,
     Reply,
 )
-from safeguard.store.db import Database
+from safeguard.reporting.cases import aware, build_case, case_file
+from safeguard.store.db import Database, changed_rows
 from safeguard.store.models import (
     AuthorityExchange,
     AuthorityReport,
@@ -73,6 +70,7 @@ from safeguard.store.models import (
     User,
     utcnow,
 )
+from safeguard.workers import PeriodicWorker
 
 log = logging.getLogger("safeguard.reporting")
 
@@ -112,11 +110,9 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(minutes=10)
 SEND_EVERY = timedelta(seconds=30)
-STOP_WAIT_SECONDS = 30.0
 _MAX_DETAIL = 2000
 DRAFT_STEP = "draft"
 """The exchange recording a draft's choices (classification, annotations), no content."""
-_MAX_EXIF = 30
 
 
 @dataclass(frozen=True)
@@ -230,7 +226,7 @@ def draft(
         raise Conflict(f"the item's report to {busy[0]} is being sent or was sent already")
     if not evidence_ids:
         raise BadRequest("no evidence was kept for this item: there is nothing to report")
-    case = _case(
+    case = build_case(
         db, keyring, item_id, evidence_ids, user, chosen, notes, provider, moderator, confirmed_at
     )
     payloads = [(a, a.payload(case)) for a in targets]  # BadRequest before anything is stored
@@ -264,7 +260,7 @@ def confirm(db: Database, report_id: str, user: UserView) -> ReportView:
                 last_error=None,
             )
         )
-        if _rows(session, confirmed) != 1:
+        if changed_rows(session, confirmed) != 1:
             raise Conflict(f"the report is {report.state}, not drafted")
         events.record(
             session,
@@ -356,7 +352,7 @@ def reports_for_item(db: Database, item_id: str) -> list[ReportView]:
         return [_view(session, r, full=True) for r in session.scalars(query)]
 
 
-class ReportSender:
+class ReportSender(PeriodicWorker):
     """Advances due reports at start and then every ``interval``, on a daemon thread."""
 
     def __init__(
@@ -367,31 +363,15 @@ class ReportSender:
         interval: timedelta = SEND_EVERY,
         hold: timedelta = DEFAULT_HOLD,
     ) -> None:
+        super().__init__("report-sender", "sending reports to authorities", interval, log)
         self.db = db
         self.authorities = dict(authorities)
         self.keyring = keyring
-        self.interval = interval
         self.hold = hold
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="report-sender", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the report under way, if any (a daemon: it never keeps the process
-        alive)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(STOP_WAIT_SECONDS)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                run_due(self.db, self.authorities, self.keyring, hold=self.hold)
-            except Exception as exc:  # the worker lives on; one line, no details
-                log.warning("sending reports to authorities failed: %s", type(exc).__name__)
-            self._stop.wait(self.interval.total_seconds())
+    def run_pass(self, stop: threading.Event) -> bool:
+        run_due(self.db, self.authorities, self.keyring, hold=self.hold)
+        return False
 
 
 def _acting(session: Session, user: UserView) -> User:
@@ -417,134 +397,6 @@ def _report(session: Session, report_id: str) -> AuthorityReport:
     if report is None:
         raise NotFound(f"no authority report {report_id!r}")
     return report
-
-
-def _rows(session: Session, statement: Any) -> int:
-    result = session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult[Any], result).rowcount
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _parse_time(raw: object, default: datetime) -> datetime:
-    if isinstance(raw, str):
-        try:
-            return _aware(datetime.fromisoformat(raw))
-        except ValueError:
-            return default
-    return default
-
-
-def _text(raw: object, longest: int = 256) -> str | None:
-    if raw is None or raw == "":
-        return None
-    return str(raw)[:longest]
-
-
-def _exif(content: bytes) -> dict[str, str]:
-    """The EXIF tags of an image, as short text (none for other content); the image's
-    pixels are never decoded."""
-    try:
-        from PIL import ExifTags, Image
-
-        with Image.open(io.BytesIO(content)) as image:
-            tags = image.getexif()
-    except Exception:  # not an image, or unreadable EXIF: none is sent
-        return {}
-    found: dict[str, str] = {}
-    for tag, value in tags.items():
-        if len(found) >= _MAX_EXIF:
-            break
-        if isinstance(value, bytes):
-            continue
-        name = ExifTags.TAGS.get(tag, f"tag_{tag}")
-        text = str(value).replace("\x00", "").strip()
-        if text:
-            found[name[:64]] = text[:256]
-    return found
-
-
-def _case_file(
-    read: vault.EvidenceView, classification: str, annotations: tuple[str, ...]
-) -> CaseFile:
-    """The facts of one evidence object, as reports name them."""
-    details = read.details
-    received = _parse_time(details.get("received_at"), _aware(read.created_at))
-    hashes = details.get("hashes")
-    address = _text(details.get("uploader_ip"), 45)
-    port = details.get("uploader_port")
-    uploaded_from = (
-        IpEvent(address, port if isinstance(port, int) else None, received)
-        if address is not None
-        else None
-    )
-    return CaseFile(
-        evidence_id=read.id,
-        file_name=_text(details.get("file_name")) or f"{read.id}.bin",
-        media_type=read.media_type,
-        md5=hashlib.md5(read.content, usedforsecurity=False).hexdigest(),
-        sha1=hashlib.sha1(read.content, usedforsecurity=False).hexdigest(),
-        sha256=read.sha256,
-        uploaded_at=received,
-        classification=classification,
-        annotations=annotations,
-        hashes={str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {},
-        exif=_exif(read.content),
-        url=_text(details.get("url"), 2048),
-        ip_event=uploaded_from,
-    )
-
-
-def _case(
-    db: Database,
-    keyring: Keyring,
-    item_id: str,
-    evidence_ids: Sequence[str],
-    user: UserView,
-    classification: str,
-    annotations: tuple[str, ...],
-    provider: Provider,
-    moderator: str,
-    confirmed_at: datetime,
-) -> Case:
-    """The case of the item from its evidence, each object read (and the read recorded)."""
-    files: list[CaseFile] = []
-    ips: list[IpEvent] = []
-    users: list[str] = []
-    content_ids: list[str] = []
-    for evidence_id in reversed(evidence_ids):  # oldest first
-        read = vault.read(
-            db, keyring, evidence_id, actor=user.name, purpose=f"authority report draft {item_id}"
-        )
-        details = read.details
-        case_file = _case_file(read, classification, annotations)
-        if case_file.ip_event is not None:
-            ips.append(case_file.ip_event)
-        if (uploader := _text(details.get("uploader_id"))) and uploader not in users:
-            users.append(uploader)
-        if (content_id := _text(details.get("content_id"))) and content_id not in content_ids:
-            content_ids.append(content_id)
-        files.append(case_file)
-    incident_at = min(f.uploaded_at for f in files)
-    summary = (
-        f"{len(files)} upload(s) of the same content flagged by hash matching against "
-        f"known child sexual abuse material and confirmed by a trained moderator on "
-        f"{_aware(confirmed_at).date().isoformat()}."
-    )
-    return Case(
-        item_id=item_id,
-        incident_at=incident_at,
-        provider=provider,
-        reported_user_id=users[0] if users else None,
-        content_id=content_ids[0] if content_ids else None,
-        ip_events=tuple(ips),
-        files=tuple(files),
-        moderator=moderator,
-        confirmed_at=_aware(confirmed_at),
-        summary=summary,
-    )
 
 
 def _store_draft(
@@ -625,7 +477,7 @@ def _lease(db: Database, report_id: str, at: datetime) -> bool:
             )
             .values(next_attempt_at=at + LEASE)
         )
-        return _rows(session, taken) == 1
+        return changed_rows(session, taken) == 1
 
 
 def _exchange(session: Session, report_id: str, step: str, code: int | None, detail: str) -> None:
@@ -649,7 +501,7 @@ def _record(db: Database, report_id: str, step: str, reply: Reply, **changes: An
 
 
 def _deadline_passed(report: AuthorityReport, at: datetime) -> bool:
-    return report.submitted_at is not None and at - _aware(report.submitted_at) > SUBMIT_DEADLINE
+    return report.submitted_at is not None and at - aware(report.submitted_at) > SUBMIT_DEADLINE
 
 
 def _run_steps(
@@ -707,7 +559,7 @@ def _run_steps(
                 state=FINISHED, finished_at=at, updated_at=at, next_attempt_at=None, last_error=None
             )
         )
-        if _rows(session, finished) != 1:
+        if changed_rows(session, finished) != 1:
             return
         evidence_ids = session.scalars(
             select(AuthorityReportFile.evidence_id).where(
@@ -768,15 +620,15 @@ def _send_files(
             actor=SYSTEM_ACTOR,
             purpose=f"authority report {report_id} to {authority.name}",
         )
-        case_file = _case_file(read, classification, annotations)
+        described = case_file(read, classification, annotations)
         if state == PENDING:
-            reply = authority.upload(remote_id, case_file, read.content)
+            reply = authority.upload(remote_id, described, read.content)
             if not reply.value:
                 raise AuthorityError("upload", "the authority gave no file id", retryable=False)
             file_id = reply.value[:128]
             _record(db, report_id, "upload", reply, updated_at=at)
             _file_state(db, row_id, UPLOADED, file_id)
-        reply = authority.describe(remote_id, file_id or "", case_file)
+        reply = authority.describe(remote_id, file_id or "", described)
         _record(db, report_id, "describe", reply, updated_at=at)
         _file_state(db, row_id, DESCRIBED, file_id or "")
 
@@ -806,7 +658,7 @@ def _failed(
         _exchange(session, report_id, error.step, error.status_code, f"failed: {error.detail}")
         attempts = report.attempts + 1
         retry_at = at + _backoff(attempts)
-        deadline = _aware(report.submitted_at) + SUBMIT_DEADLINE if report.submitted_at else None
+        deadline = aware(report.submitted_at) + SUBMIT_DEADLINE if report.submitted_at else None
         if error.retryable and (deadline is None or at < deadline):
             report.attempts = attempts
             report.next_attempt_at = min(retry_at, deadline) if deadline else retry_at

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,6 +81,13 @@ def ensure_sqlite_directory(url: str) -> None:
         return
     if database not in ("", ":memory:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE: how many rows it changed (objects already loaded in the
+    session are not synchronised)."""
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult[Any], result).rowcount
 
 
 def lock_change_log(session: Session) -> None:

@@ -22,7 +22,7 @@ from safeguard.moderation.queue import ReviewItemView
 from safeguard.moderation.ui_sessions import SessionView
 from safeguard.store.db import Database
 from safeguard.web.auth import PostingStaff
-from safeguard.web.pages import PageError, redirect
+from safeguard.web.pages import PageError, redirect, refused
 
 router = APIRouter()
 FormField = Annotated[str, Form()]
@@ -33,7 +33,6 @@ OUTCOMES = {
     Outcome.GRANTED: "Grant the appeal: the decision is reversed",
     Outcome.DENIED: "Deny the appeal: the decision stands",
 }
-_HEADINGS = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
 
 
 def decision_context(db: Database, staff: SessionView, item: ReviewItemView) -> dict[str, Any]:
@@ -74,11 +73,6 @@ def _allowed(staff: SessionView, role: Role) -> None:
         raise PageError(403, "Not allowed", f"This needs the {role.value} role.", staff)
 
 
-def _refused(exc: SafeguardError, staff: SessionView) -> PageError:
-    status = exc.status if exc.status in _HEADINGS else 400
-    return PageError(status, _HEADINGS[status], exc.detail, staff)
-
-
 @router.post("/items/{item_id}/claim")
 def claim(request: Request, staff: PostingStaff, item_id: str) -> Response:
     """Claim the item, then show it again."""
@@ -86,7 +80,7 @@ def claim(request: Request, staff: PostingStaff, item_id: str) -> Response:
     try:
         decisions.claim(app_state(request).db, item_id, staff.user)
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, f"/items/{item_id}")
 
 
@@ -97,7 +91,7 @@ def release(request: Request, staff: PostingStaff, item_id: str) -> Response:
     try:
         decisions.release(app_state(request).db, item_id, staff.user)
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, f"/items/{item_id}")
 
 
@@ -124,7 +118,7 @@ def decide(
             timedelta(days=state.settings.evidence_hold_days),
         )
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, "/")
 
 
@@ -137,5 +131,5 @@ def reverse(
     try:
         reversal = decisions.reverse(app_state(request).db, decision_id, staff.user, reason)
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, f"/items/{reversal.item_id}")

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from safeguard.api.state import app_state
+from safeguard.errors import SafeguardError
 from safeguard.moderation.people import Role
 from safeguard.moderation.ui_sessions import SessionView
 from safeguard.web import present
@@ -56,6 +57,16 @@ def render(
         base=ui_base(request), staff=staff, present=present, **context
     )
     return HTMLResponse(html, status_code=status)
+
+
+_REFUSALS = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
+
+
+def refused(exc: SafeguardError, staff: SessionView) -> PageError:
+    """A service's refusal as the page that explains it (400 for what is not a 403, 404
+    or 409)."""
+    status = exc.status if exc.status in _REFUSALS else 400
+    return PageError(status, _REFUSALS[status], exc.detail, staff)
 
 
 def redirect(request: Request, path: str) -> RedirectResponse:

@@ -24,10 +24,9 @@ from safeguard.reporting import service
 from safeguard.reporting.adapter import CLASSIFICATIONS, Authority
 from safeguard.reporting.authorities import configured_authorities, provider_from_settings
 from safeguard.web.auth import Admin, PostingStaff
-from safeguard.web.pages import PageError, redirect, render
+from safeguard.web.pages import PageError, redirect, refused, render
 
 router = APIRouter()
-_HEADINGS = {400: "Not done", 403: "Not allowed", 404: "Not found", 409: "Not done"}
 CLASSIFICATION_LABELS = {
     "A1": "A1: prepubescent minor, sex act",
     "A2": "A2: prepubescent minor, lascivious exhibition",
@@ -63,11 +62,6 @@ def authority_context(state: AppState, staff: SessionView, item: ReviewItemView)
     }
 
 
-def _refused(exc: SafeguardError, staff: SessionView) -> PageError:
-    status = exc.status if exc.status in _HEADINGS else 400
-    return PageError(status, _HEADINGS[status], exc.detail, staff)
-
-
 def _allowed(staff: SessionView) -> None:
     if not staff.user.role.includes(Role.MODERATOR):
         raise PageError(403, "Not allowed", "This needs the moderator role.", staff)
@@ -97,7 +91,7 @@ def draft(
             provider=provider_from_settings(state.settings),
         )
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, f"/items/{item_id}#authority")
 
 
@@ -120,7 +114,7 @@ def send(request: Request, staff: PostingStaff, report_id: str) -> Response:
             hold=timedelta(days=state.settings.evidence_hold_days),
         )
     except SafeguardError as exc:
-        raise _refused(exc, staff) from None
+        raise refused(exc, staff) from None
     return redirect(request, f"/items/{report.item_id}#authority")
 
 

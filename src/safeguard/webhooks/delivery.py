@@ -27,20 +27,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
 
 import httpx
-from sqlalchemy import CursorResult, Executable, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from safeguard import __version__
 from safeguard.config import Settings
 from safeguard.events import RecordedEvent, read_events
-from safeguard.store.db import Database
+from safeguard.store.db import Database, changed_rows
 from safeguard.store.models import AuditEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from safeguard.webhooks.service import ALL_EVENTS, DELIVERED, FAILED, PENDING
 from safeguard.webhooks.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
+from safeguard.workers import PeriodicWorker
 
 log = logging.getLogger("safeguard.webhooks")
 
@@ -52,7 +51,6 @@ LEASE = timedelta(seconds=60)  # a claimed delivery is not claimed again before 
 # this may still fill, so the cursor waits before it; an older gap is a rolled-back write.
 GAP_WAIT = timedelta(seconds=60)
 MAX_ERROR = 200
-STOP_WAIT_SECONDS = 30.0  # longest a shutdown waits for a pass under way
 USER_AGENT = f"Safeguard-Webhooks/{__version__}"
 
 
@@ -102,11 +100,6 @@ def payload(event: RecordedEvent) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _changed(session: Session, statement: Executable) -> int:
-    """Run an UPDATE: how many rows it changed."""
-    return cast(CursorResult[Any], session.execute(statement)).rowcount
-
-
 def subscribed(kinds: Sequence[str], kind: str) -> bool:
     return ALL_EVENTS in kinds or kind in kinds
 
@@ -144,7 +137,7 @@ def _dispatch_endpoint(db: Database, endpoint_id: str) -> tuple[int, bool]:
             taken = batch  # one writer at a time: ids commit in order
         if not taken:
             return 0, False
-        moved = _changed(
+        moved = changed_rows(
             session,
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.last_event_id == cursor)
@@ -219,7 +212,7 @@ def claim(db: Database, due_by: datetime | None = None) -> Claimed | None:
         delivery_id = session.scalar(query)
         if delivery_id is None:
             return None
-        leased = _changed(
+        leased = changed_rows(
             session,
             update(delivery)
             .where(
@@ -335,7 +328,7 @@ def new_client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
 
 
-class WebhookWorker:
+class WebhookWorker(PeriodicWorker):
     """Dispatches and sends at start and then every ``interval``, on a daemon thread."""
 
     def __init__(
@@ -344,23 +337,18 @@ class WebhookWorker:
         interval: timedelta = timedelta(seconds=5),
         schedule: RetrySchedule | None = None,
     ) -> None:
+        super().__init__("webhooks", "delivering webhooks", interval, log)
         self.db = db
-        self.interval = interval
         self.schedule = schedule or RetrySchedule()
         self._client = new_client()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the delivery under way, if any (a daemon: it never keeps the process
-        alive); a delivery sent but not yet marked is sent again later."""
-        self._stop.set()
-        self._thread.join(STOP_WAIT_SECONDS)
-        if not self._thread.is_alive():
+    def stop(self) -> bool:
+        """Stop after the delivery under way, if any; a delivery sent but not yet marked
+        is sent again later."""
+        ended = super().stop()
+        if ended:
             self._client.close()
+        return ended
 
     def run_once(self) -> int:
         """One pass: dispatch new events, then send what is due; how many were
@@ -368,18 +356,5 @@ class WebhookWorker:
         dispatch(self.db)
         return send_due(self.db, self._client, self.schedule, stop=self._stop)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once() >= SEND_BATCH
-            except Exception as exc:  # the thread must outlive any one failure
-                busy = False
-                level = logging.WARNING if isinstance(exc, SQLAlchemyError) else logging.ERROR
-                log.log(
-                    level,
-                    "webhook pass failed (%s); retrying in %g s",
-                    type(exc).__name__,
-                    self.interval.total_seconds(),
-                )
-            if not busy:
-                self._stop.wait(self.interval.total_seconds())
+    def run_pass(self, stop: threading.Event) -> bool:
+        return self.run_once() >= SEND_BATCH
