@@ -12,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from argon2 import PasswordHasher
 from PIL import Image
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from safeguard.moderation import people
+from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,3 +108,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         for url in postgres_database():
             upgrade(url)
             yield url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A ``Database`` on ``database_url`` (SQLite, and PostgreSQL when configured)."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs, so that making users and logging in is quick."""
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(people, "PASSWORD_HASHER", quick)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +26,6 @@ PDQ_A_NEAR = "d8f8f0cec4f4a84f0637022a078f67f0b36e2ec5b6623e1d33e6239c4e9c9b22" 
 MD5 = "5dc1441dd7a12fa79f2a43b1ebc93eab"
 WHO = Requester("tests", "lookup")
 LIMITS = DecodeLimits(50 * 1024 * 1024, 50_000_000)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def test_bank_names_and_thresholds_are_validated() -> None:

@@ -14,7 +14,7 @@ import secrets
 import string
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,13 +98,6 @@ def test_snapshots_written_before_packing_still_restore() -> None:
     copy = ConversationState.restore(model, json.loads(json.dumps(older)))
     assert list(copy.window) == list(state.window) and copy.cues == state.cues
     assert math.isclose(copy.add("at noon").risk, state.add("at noon").risk, rel_tol=1e-9)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def chat(db: Database, retention: timedelta = HOUR) -> ConversationService:

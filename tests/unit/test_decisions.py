@@ -5,10 +5,8 @@ escalation, reversal, and the events of each."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 
 from safeguard import events
 from safeguard.banks import catalog
@@ -27,18 +25,7 @@ PASSWORD = "correct horse battery staple"
 REASON = "the picture is a holiday photo, not the listed item"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with small costs, so that making users is quick."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "PASSWORD_HASHER", quick)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
 
 def user(db: Database, name: str, role: Role) -> UserView:

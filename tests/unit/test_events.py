@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from safeguard import apikeys, events
@@ -14,13 +12,6 @@ from safeguard.screening.service import Requester, Screener
 from safeguard.store.db import Database
 
 MD5 = "5dc1441dd7a12fa79f2a43b1ebc93eab"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def test_every_screening_logs_its_decision(db: Database) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
@@ -57,13 +56,6 @@ class ScanIndex:
         saved = np.load(Path(path).with_suffix(".npy"), allow_pickle=True)
         index.codes = {int(i): int(code) for i, code in saved.tolist()}
         return index
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 @pytest.mark.parametrize("factory", [HammingIndex, ScanIndex])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -27,13 +26,6 @@ def random_pdq(rng: np.random.Generator) -> str:
 def flipped(value: str, bits: int) -> str:
     number = int(value, 16) ^ ((1 << bits) - 1)
     return f"{number:064x}"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def test_each_bank_is_searched_within_its_own_threshold(

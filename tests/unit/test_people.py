@@ -27,16 +27,11 @@ from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 from safeguard.store.models import LoginFailure, UiSession, User, utcnow
 
+pytestmark = pytest.mark.usefixtures("quick_passwords")
+
 PASSWORD = "correct horse battery staple"
 THROTTLE = Throttle(max_failures=3, window=timedelta(minutes=15))
 HERE = "192.0.2.1"
-
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with small costs, so that the tests hash quickly."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "PASSWORD_HASHER", quick)
 
 
 @pytest.fixture

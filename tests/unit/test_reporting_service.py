@@ -8,12 +8,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from safeguard import events
 from safeguard.banks import catalog
@@ -41,17 +39,7 @@ PROVIDER = Provider("Example Ltd", "Sam Safety", "safety@example.org", None, "GB
 HOLD = timedelta(days=400)
 
 
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "PASSWORD_HASHER", quick)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ Bad input changes nothing; report text and appeal reasons never reach the event 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from safeguard import events
@@ -33,18 +31,7 @@ SECRET = "the reporter's own words"
 REASON = "the picture is the listed item"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        people, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
+pytestmark = pytest.mark.usefixtures("quick_passwords")
 
 
 def user(db: Database, name: str, role: Role = Role.MODERATOR) -> UserView:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -83,13 +82,6 @@ def test_any_of_several_v1_values_may_match() -> None:
 
 
 # --- endpoints ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def log(db: Database, *logged: events.Event) -> None:

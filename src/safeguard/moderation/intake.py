@@ -12,20 +12,20 @@ import hashlib
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from safeguard import events
 from safeguard.events import ReviewJoined
 from safeguard.moderation.priority import Priority
 from safeguard.screening.policy import Decision
 from safeguard.signals.base import SignalValue
+from safeguard.store.db import changed_rows
 from safeguard.store.models import (
     ReviewItem,
     ReviewItemBank,
     ReviewItemScreening,
-    utcnow,
 )
 
 _KEY_PREFERENCE = ("sha256", "md5")
@@ -65,7 +65,6 @@ def queue_screening(
         reason={"decision": decision.value, "matches": matches},
         priority=int(priority),
         open_key=key,
-        last_seen_at=utcnow(),
     )
     try:
         with session.begin_nested():
@@ -86,29 +85,33 @@ def _join(
     priority: int,
     bank_ids: Collection[str],
 ) -> str:
-    """Count one more upload on the undecided item of ``key``; its id."""
-    item = session.scalars(
-        select(ReviewItem).where(ReviewItem.client == client, ReviewItem.open_key == key)
+    """Add one more upload to the undecided item of ``key`` (raising its priority if
+    this upload's is higher); the item's id."""
+    item_id = session.scalars(
+        select(ReviewItem.id).where(ReviewItem.client == client, ReviewItem.open_key == key)
     ).one()
-    session.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item.id)
-        .values(
-            occurrences=ReviewItem.occurrences + 1,
-            last_seen_at=utcnow(),
-            priority=max(item.priority, priority),
-        ),
-        execution_options={"synchronize_session": False},
-    )
-    session.refresh(item)
+    raised = update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.priority < priority)
+    changed_rows(session, raised.values(priority=priority))
     known = set(
         session.scalars(
-            select(ReviewItemBank.bank_id).where(ReviewItemBank.review_item_id == item.id)
+            select(ReviewItemBank.bank_id).where(ReviewItemBank.review_item_id == item_id)
         )
     )
-    _link(session, item.id, screening_id, [b for b in bank_ids if b not in known])
-    events.record(session, ReviewJoined(client, item.id, screening_id, item.occurrences))
-    return item.id
+    _link(session, item_id, screening_id, [b for b in bank_ids if b not in known])
+    session.flush()
+    uploads = session.scalar(select(uploads_of(item_id))) or 0
+    events.record(session, ReviewJoined(client, item_id, screening_id, uploads))
+    return item_id
+
+
+def uploads_of(item_id: str | ColumnElement[str] | InstrumentedAttribute[str]) -> ScalarSelect[int]:
+    """How many uploads joined the item ``item_id`` (a scalar subquery)."""
+    return (
+        select(func.count())
+        .select_from(ReviewItemScreening)
+        .where(ReviewItemScreening.review_item_id == item_id)
+        .scalar_subquery()
+    )
 
 
 def _link(session: Session, item_id: str, screening_id: str, bank_ids: Collection[str]) -> None:

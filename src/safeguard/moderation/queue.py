@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from safeguard.errors import NotFound
+from safeguard.moderation.intake import uploads_of
 from safeguard.store.db import Database
 from safeguard.store.models import (
     Bank,
@@ -44,9 +45,8 @@ class ReviewItemView:
     claimed_by: str | None = None
     claimed_at: datetime | None = None
     priority: int = 0
-    occurrences: int = 1
+    occurrences: int = 0
     """How many uploads of the same content joined the item (screenings)."""
-    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,19 @@ class QueueFilter:
     bank: str | None = None
 
 
-def _items() -> Select[ReviewItem, str, str]:
-    """Items with their conversation's external id (None for screenings: outer join)
-    and the name of the user who claimed them (None if nobody)."""
+def _items() -> Select[ReviewItem, str, str, int]:
+    """Items with their conversation's external id (None for screenings: outer join),
+    the name of the user who claimed them (None if nobody) and their uploads."""
     return (
-        select(ReviewItem, Conversation.external_id, User.name)
+        select(ReviewItem, Conversation.external_id, User.name, uploads_of(ReviewItem.id))
         .outerjoin(Conversation, Conversation.id == ReviewItem.conversation_id)
         .outerjoin(User, User.id == ReviewItem.claimed_by)
     )
 
 
-def _view(item: ReviewItem, external_id: str | None, claimer: str | None) -> ReviewItemView:
+def _view(
+    item: ReviewItem, external_id: str | None, claimer: str | None, uploads: int
+) -> ReviewItemView:
     return ReviewItemView(
         id=item.id,
         kind=item.kind,
@@ -93,12 +95,13 @@ def _view(item: ReviewItem, external_id: str | None, claimer: str | None) -> Rev
         claimed_by=claimer,
         claimed_at=item.claimed_at if claimer is not None else None,
         priority=item.priority,
-        occurrences=item.occurrences,
-        last_seen_at=item.last_seen_at,
+        occurrences=uploads,
     )
 
 
-def _queue_order(query: Select[ReviewItem, str, str]) -> Select[ReviewItem, str, str]:
+def _queue_order(
+    query: Select[ReviewItem, str, str, int],
+) -> Select[ReviewItem, str, str, int]:
     """Most urgent first (priority), then the longest waiting."""
     return query.order_by(ReviewItem.priority.desc(), ReviewItem.created_at, ReviewItem.id)
 

@@ -87,6 +87,12 @@ class Reply:
     value: str | None = None
 
 
+def retryable_status(status: int) -> bool:
+    """Whether an authority's HTTP answer is worth trying again: rate limiting and server
+    errors are; other 4xx answers are final."""
+    return status == 429 or status >= 500
+
+
 class AuthorityError(Exception):
     """A step failed: ``retryable`` for timeouts, connection errors and 5xx answers (the
     step is tried again later); otherwise the report is retracted."""

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from safeguard.config import Settings
 from safeguard.errors import BadRequest, ConfigError
-from safeguard.reporting.adapter import AuthorityError, Case, CaseFile, Reply
+from safeguard.reporting.adapter import AuthorityError, Case, CaseFile, Reply, retryable_status
 from safeguard.reporting.authorities import provider_from_settings
 
 TEST_URL = "https://reporting.test.nca.invalid/v1/reports"
@@ -312,8 +312,7 @@ class NcaAuthority:
             raise AuthorityError(
                 step, f"connection failed: {type(exc).__name__}", retryable=True
             ) from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise AuthorityError(step, _detail(response), response.status_code, retryable=True)
         if response.status_code >= 400:
-            raise AuthorityError(step, _detail(response), response.status_code, retryable=False)
+            retry = retryable_status(response.status_code)
+            raise AuthorityError(step, _detail(response), response.status_code, retryable=retry)
         return response

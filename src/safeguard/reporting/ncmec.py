@@ -34,6 +34,7 @@ from safeguard.reporting.adapter import (
     CaseFile,
     IpEvent,
     Reply,
+    retryable_status,
 )
 
 if TYPE_CHECKING:
@@ -354,7 +355,7 @@ class NcmecAuthority:
         said = f"HTTP {status}" + (f", responseCode {code}" if code is not None else "")
         if description:
             said += f": {description}"
-        if status >= 500 or status == 429:
+        if retryable_status(status):
             raise AuthorityError(step, said, status, retryable=True)
         if status == 401:
             raise AuthorityError(

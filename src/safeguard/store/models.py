@@ -274,8 +274,6 @@ class ReviewItem(Base):
     claimed_at: Mapped[datetime | None] = mapped_column()
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     open_key: Mapped[str | None] = mapped_column(String(128))
-    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    last_seen_at: Mapped[datetime | None] = mapped_column()
 
 
 class ReviewItemScreening(Base):
@@ -373,6 +371,7 @@ class EvidenceAccess(Base):
     """Who did what to an evidence object and why (kept after the object is purged)."""
 
     __tablename__ = "evidence_access"
+    __table_args__ = (Index("ix_evidence_access_actor_at", "actor", "at"),)  # exposure
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     evidence_id: Mapped[str] = mapped_column(String(36), index=True)

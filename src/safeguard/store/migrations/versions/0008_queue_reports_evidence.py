@@ -27,8 +27,6 @@ def upgrade() -> None:
     with op.batch_alter_table("review_items") as batch:
         batch.add_column(sa.Column("priority", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("open_key", sa.String(length=128), nullable=True))
-        batch.add_column(sa.Column("occurrences", sa.Integer(), server_default="1", nullable=False))
-        batch.add_column(sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_unique_constraint(_OPEN_KEY, ["client", "open_key"])
     op.execute("UPDATE review_items SET priority = 50 WHERE kind = 'screening'")
     op.execute("UPDATE review_items SET priority = 70 WHERE kind = 'conversation'")
@@ -120,6 +118,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_evidence_access_evidence_id", "evidence_access", ["evidence_id"])
+    op.create_index("ix_evidence_access_actor_at", "evidence_access", ["actor", "at"])
 
 
 def downgrade() -> None:
@@ -131,7 +130,5 @@ def downgrade() -> None:
     op.drop_table("review_item_screenings")
     with op.batch_alter_table("review_items") as batch:
         batch.drop_constraint(_OPEN_KEY, type_="unique")
-        batch.drop_column("last_seen_at")
-        batch.drop_column("occurrences")
         batch.drop_column("open_key")
         batch.drop_column("priority")
