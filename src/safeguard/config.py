@@ -12,6 +12,10 @@ DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 DEFAULT_MAX_IMAGE_SIDE = 32_768  # a long vertical comic or a panorama, not a 1-pixel sliver
 DEFAULT_MAX_IMAGE_ASPECT_RATIO = 100  # long side over short side
+DEFAULT_MAX_VIDEO_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_VIDEO_SECONDS = 3 * 3600
+DEFAULT_MAX_VIDEO_PIXELS = 3840 * 2160  # 4K UHD
+DEFAULT_MAX_VIDEO_FRAMES = 650_000  # three hours at 60 frames a second
 DEFAULT_PDQ_VIEW_ALLOWANCE = 13  # extra bits for views that undo an edit (screening/views.py)
 DEFAULT_EVIDENCE_KEY_ENV = "SAFEGUARD_EVIDENCE_KEYS"
 MIN_EVIDENCE_HOLD_DAYS = 365  # the law asks that reported content be kept a year
@@ -62,18 +66,39 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-def _fraction(env: dict[str, str], name: str) -> float | None:
-    """An optional number strictly between 0 and 1."""
+def _number(
+    env: dict[str, str], name: str, what: str, low: float, high: float, *, open_range: bool = False
+) -> float | None:
+    """A number from ``low`` to ``high`` (strictly between them with ``open_range``), or
+    None when unset; ``what`` names it in the error."""
     raw = env.get(name, "").strip()
     if raw == "":
         return None
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ConfigError(f"{name} must be between 0 and 1 (exclusive), got {value}")
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+    inside = low < value < high if open_range else low <= value <= high
+    if not inside:
+        bounds = "(exclusive)" if open_range else "(inclusive)"
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} {bounds}, got {value}")
     return value
+
+
+def _fraction(env: dict[str, str], name: str) -> float | None:
+    """An optional number strictly between 0 and 1."""
+    return _number(env, name, "a number between 0 and 1", 0.0, 1.0, open_range=True)
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    """A number of seconds from 0 to 60 (0: every frame)."""
+    value = _number(env, name, "a number of seconds", 0.0, 60.0)
+    return default if value is None else value
+
+
+def _percent(env: dict[str, str], name: str, default: float) -> float:
+    value = _number(env, name, "a percentage", 0.0, 100.0)
+    return default if value is None else value
 
 
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
@@ -105,6 +130,18 @@ class Settings:
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
     max_image_aspect_ratio: int = DEFAULT_MAX_IMAGE_ASPECT_RATIO
+    max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
+    max_video_seconds: int = DEFAULT_MAX_VIDEO_SECONDS
+    max_video_pixels: int = DEFAULT_MAX_VIDEO_PIXELS
+    max_video_frames: int = DEFAULT_MAX_VIDEO_FRAMES  # decoded frames, hashed or not
+    video_seconds_per_hash: float = 1.0  # an upload's frames are hashed this far apart
+    vpdq_bank_seconds_per_hash: float = 0.0  # a banked video: every frame (signals/vpdq.py)
+    vpdq_query_match_percent: float = 80.0  # of the upload's frames found in the bank video
+    vpdq_compared_match_percent: float = 0.0  # of the bank video's frames found in the upload
+    vpdq_min_clip_seconds: float = 5.0  # an excerpt this long matches whatever the shares
+    screen_budget_seconds: float = 5.0  # uploads expected to take longer become jobs (202)
+    job_interval_seconds: int = 2  # how often each API worker looks for queued jobs
+    job_lease_seconds: int = 60  # a job's worker silent this long is gone: the job restarts
     pdq_min_quality: int = 50
     pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
     message_retention_hours: int = 168
@@ -157,6 +194,18 @@ class Settings:
             max_image_aspect_ratio=_int(
                 env, "SAFEGUARD_MAX_IMAGE_ASPECT_RATIO", DEFAULT_MAX_IMAGE_ASPECT_RATIO
             ),
+            max_video_bytes=_int(env, "SAFEGUARD_MAX_VIDEO_BYTES", DEFAULT_MAX_VIDEO_BYTES),
+            max_video_seconds=_int(env, "SAFEGUARD_MAX_VIDEO_SECONDS", DEFAULT_MAX_VIDEO_SECONDS),
+            max_video_pixels=_int(env, "SAFEGUARD_MAX_VIDEO_PIXELS", DEFAULT_MAX_VIDEO_PIXELS),
+            max_video_frames=_int(env, "SAFEGUARD_MAX_VIDEO_FRAMES", DEFAULT_MAX_VIDEO_FRAMES),
+            video_seconds_per_hash=_seconds(env, "SAFEGUARD_VIDEO_SECONDS_PER_HASH", 1.0),
+            vpdq_bank_seconds_per_hash=_seconds(env, "SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH", 0.0),
+            vpdq_query_match_percent=_percent(env, "SAFEGUARD_VPDQ_QUERY_MATCH_PERCENT", 80.0),
+            vpdq_compared_match_percent=_percent(env, "SAFEGUARD_VPDQ_COMPARED_MATCH_PERCENT", 0.0),
+            vpdq_min_clip_seconds=_seconds(env, "SAFEGUARD_VPDQ_MIN_CLIP_SECONDS", 5.0),
+            screen_budget_seconds=_seconds(env, "SAFEGUARD_SCREEN_BUDGET_SECONDS", 5.0),
+            job_interval_seconds=_int(env, "SAFEGUARD_JOB_INTERVAL_SECONDS", 2),
+            job_lease_seconds=_int(env, "SAFEGUARD_JOB_LEASE_SECONDS", 60),
             pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50, minimum=0),
             pdq_view_allowance=_int(
                 env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0

@@ -74,6 +74,12 @@ class ImageTooLarge(SafeguardError):
     status = 413
 
 
+class VideoTooLarge(SafeguardError):
+    slug = "video-too-large"
+    title = "Video over a duration, size or frame limit"
+    status = 413
+
+
 class UnsupportedMedia(SafeguardError):
     slug = "unsupported-media"
     title = "Unsupported media type"

@@ -10,6 +10,7 @@ from safeguard.conversations.model import RiskModel
 from safeguard.conversations.service import ConversationService
 from safeguard.evidence.keys import Keyring, load_keyring
 from safeguard.media.decode import DecodeLimits
+from safeguard.screening.policy import SequenceRule
 from safeguard.screening.service import EvidenceKeeping, Screener
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
@@ -48,6 +49,11 @@ class Services:
             self.settings.pdq_min_quality,
             pdq_view_allowance=self.settings.pdq_view_allowance,
             evidence=EvidenceKeeping(self.keyring, retention) if self.keyring else None,
+            sequence_rule=SequenceRule(
+                self.settings.vpdq_query_match_percent,
+                self.settings.vpdq_compared_match_percent,
+                self.settings.vpdq_min_clip_seconds,
+            ),
         )
 
     @cached_property

@@ -38,7 +38,8 @@ def test_reencoded_and_resized_copies_are_blocked(server: Server, tmp_path: Path
         assert body["decision"] == "block"
         [match] = [m for m in body["matches"] if m["signal_type"] == "pdq"]
         assert match["bank"] == "known" and 0 <= match["distance"] <= 31
-        assert set(body["signals"]) == {"md5", "sha256", "pdq", "pdq_quality"}
+        assert set(body["signals"]) == {"md5", "video_md5", "sha256", "pdq", "pdq_quality", "vpdq"}
+        assert body["signals"]["video_md5"] is None and body["signals"]["vpdq"] is None
     other = server.screen(jpeg_bytes(synthetic_photo(99, (400, 300))))
     assert other.json()["decision"] == "allow" and other.json()["matches"] == []
 
@@ -170,7 +171,7 @@ def test_changes_reach_every_worker(server: Server, tmp_path: Path) -> None:
         assert other.screen(copy).json()["decision"] == "block"
         server.client.patch(f"/v1/banks/shared/entries/{entry['id']}", json={"enabled": False})
         assert other.screen(copy).json()["decision"] == "allow"
-        assert other.client.get("/v1/health").json()["index"] == {"pdq": 0}
+        assert other.client.get("/v1/health").json()["index"] == {"pdq": 0, "vpdq": 0}
     finally:
         other.stop()
 

@@ -95,9 +95,17 @@ def test_screening_answers_name_decision_matches_and_signals(
         "distance",
         "effect",
         "view",
+        "video",
     } <= set(match["properties"])
     signals = resolve(spec, schema["properties"]["signals"])
-    assert set(signals["properties"]) == {"md5", "sha256", "pdq", "pdq_quality"}
+    assert set(signals["properties"]) == {
+        "md5",
+        "video_md5",
+        "sha256",
+        "pdq",
+        "pdq_quality",
+        "vpdq",
+    }
 
 
 def test_the_api_key_is_a_bearer_scheme_every_protected_operation_uses(

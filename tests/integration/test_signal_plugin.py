@@ -31,13 +31,13 @@ def test_a_plugin_signal_type_screens_content(database_url: str, tmp_path: Path)
     value = _ahash(png_bytes(photo))
     try:
         api = server.client
-        assert api.get("/v1/health").json()["index"] == {"pdq": 0, "ahash": 0}
+        assert api.get("/v1/health").json()["index"] == {"pdq": 0, "vpdq": 0, "ahash": 0}
         unknown = server.screen(png_bytes(photo)).json()
         assert unknown["decision"] == "allow" and unknown["signals"]["ahash"] == value
 
         bank = api.post("/v1/banks", json={"name": "toys", "thresholds": {"ahash": 6}})
         assert bank.status_code == 201, bank.text
-        assert bank.json()["thresholds"] == {"pdq": 31, "ahash": 6}
+        assert bank.json()["thresholds"] == {"pdq": 31, "vpdq": 31, "ahash": 6}
         entry = api.post("/v1/banks/toys/entries", json={"signal_type": "ahash", "value": value})
         assert entry.status_code == 201, entry.text
 
@@ -50,7 +50,7 @@ def test_a_plugin_signal_type_screens_content(database_url: str, tmp_path: Path)
         assert server.screen(png_bytes(other)).json()["decision"] == "allow"
         lookup = api.post("/v1/lookup", json={"signals": {"ahash": value.upper()}}).json()
         assert lookup["decision"] == "block" and lookup["signals"]["ahash"] == value
-        assert api.get("/v1/health").json()["index"] == {"pdq": 0, "ahash": 1}
+        assert api.get("/v1/health").json()["index"] == {"pdq": 0, "vpdq": 0, "ahash": 1}
 
         too_wide = api.post("/v1/banks", json={"name": "wide", "thresholds": {"ahash": 11}})
         assert too_wide.status_code == 422

@@ -17,7 +17,7 @@ from tests.conftest import png_bytes, synthetic_photo
 from tests.plugin_path import toy_plugin_installed
 
 LIMITS = DecodeLimits(max_bytes=8 * 1024 * 1024, max_pixels=4_000_000)
-NAMES = ["md5", "sha256", "pdq", "ahash"]
+NAMES = ["md5", "video_md5", "sha256", "pdq", "vpdq", "ahash"]
 
 
 @pytest.fixture(params=NAMES)
@@ -30,7 +30,7 @@ def test_the_plugin_is_found_through_its_entry_point() -> None:
     assert "ahash" not in signal_types()
     with toy_plugin_installed():
         assert list(signal_types()) == NAMES
-        assert [t.name for t in indexed()] == ["pdq", "ahash"]
+        assert [t.name for t in indexed()] == ["pdq", "vpdq", "ahash"]
     assert "ahash" not in signal_types()
 
 

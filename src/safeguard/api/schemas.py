@@ -29,6 +29,35 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class VideoMatchOut(Out):
+    """How much of a video matched a banked one, and where (vPDQ matches only)."""
+
+    query_match_percent: float = Field(
+        description="Share of the upload's usable frames that match a frame of the banked video."
+    )
+    compared_match_percent: float = Field(
+        description="Share of the banked video's usable frames that match a frame of the upload."
+    )
+    clip_seconds: float = Field(
+        description="The longest stretch of the upload matched in order, at one time offset."
+    )
+    matched_ranges: list[tuple[float, float]] = Field(
+        description="Where in the banked video, as [start, end] seconds."
+    )
+    query_ranges: list[tuple[float, float]] = Field(
+        description="Where in the upload, as [start, end] seconds."
+    )
+
+
+class VpdqFrameOut(Out):
+    """One hashed frame of a video."""
+
+    frame: int
+    quality: int
+    pdq: str
+    timestamp: float
+
+
 class MatchOut(Out):
     """A bank entry that matched, and what it does to the decision."""
 
@@ -45,6 +74,9 @@ class MatchOut(Out):
     view: str | None = Field(
         description="The view of the upload that matched (e.g. 'original'); None for lookups."
     )
+    video: VideoMatchOut | None = Field(
+        default=None, description="For a vPDQ match: how much of the video matched, and where."
+    )
 
 
 class SignalsOut(Out):
@@ -55,9 +87,13 @@ class SignalsOut(Out):
     model_config = ConfigDict(from_attributes=True, extra="allow")
 
     md5: str | None = None
+    video_md5: str | None = None
     sha256: str | None = None
     pdq: str | None = None
     pdq_quality: int | None = None
+    vpdq: list[VpdqFrameOut] | None = Field(
+        default=None, description="A video's hashed frames (one a second by default)."
+    )
 
 
 class ScreeningOut(Out):
@@ -67,6 +103,21 @@ class ScreeningOut(Out):
     decision: Decision
     matches: list[MatchOut]
     signals: SignalsOut
+
+
+class JobOut(Out):
+    """A screening job: where it stands and, once done, its answer."""
+
+    job_id: str = Field(validation_alias="id")
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(description="How much of the upload is screened, 0 to 1.")
+    attempts: int = Field(description="How many times a worker has taken the job up.")
+    created_at: IsoDateTime
+    finished_at: IsoDateTime | None
+    result: ScreeningOut | None = Field(description="The decision, once done.")
+    error: dict[str, Any] | None = Field(
+        description="Once failed: the problem (type, title, status, detail)."
+    )
 
 
 class ScreeningRecordOut(Out):

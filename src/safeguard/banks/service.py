@@ -32,6 +32,7 @@ from safeguard.events import (
     ContentItemDisabled,
     ContentItemEnabled,
 )
+from safeguard.signals.vpdq import VPDQ, is_vpdq_text
 from safeguard.store.db import Database, lock_change_log
 from safeguard.store.models import Bank, BankThreshold, ContentItem, Entry, EntryChange, utcnow
 
@@ -302,9 +303,16 @@ def list_entries(
 
 
 def import_list(
-    db: Database, name: str, source: IO[bytes], *, actor: str = SYSTEM_ACTOR
+    db: Database,
+    name: str,
+    source: IO[bytes],
+    *,
+    actor: str = SYSTEM_ACTOR,
+    item_key: str | None = None,
 ) -> ImportSummary:
-    """Import a CSV list from ``source`` (seekable, read from its current position).
+    """Import a CSV list from ``source`` (seekable, read from its current position), or
+    one video's vPDQ hashes in the reference's per-frame text form (one entry, under
+    ``item_key``, e.g. the file's name).
 
     The whole list is checked first: a bad row raises InvalidList naming its line, and
     nothing is imported. Then it is added a batch per write transaction. Adding values the
@@ -314,6 +322,15 @@ def import_list(
     with db.read_session() as session:
         get_bank(session, name)
     start = source.tell()
+    if is_vpdq_text(source.read(_VPDQ_PROBE)):
+        source.seek(start)
+        text = source.read().decode("ascii", errors="replace")
+        entry = NewEntry(VPDQ.name, text, source="import", item_key=item_key)
+        with db.session() as session:
+            lock_change_log(session)
+            result = add_entries(session, get_bank(session, name), [entry], actor=actor)
+        return ImportSummary(len(result.added_ids), result.already_present)
+    source.seek(start)
     deque(read_csv(source), maxlen=0)  # check every row, keep none
     source.seek(start)
     added = already_present = 0
@@ -324,6 +341,9 @@ def import_list(
         added += len(result.added_ids)
         already_present += result.already_present
     return ImportSummary(added, already_present)
+
+
+_VPDQ_PROBE = 256  # bytes read to tell a vPDQ hash file from a CSV list
 
 
 def export_list(db: Database, name: str) -> Iterator[str]:

@@ -68,17 +68,18 @@ def _threshold(text: str) -> tuple[str, int]:
 @app.command("add")
 def add(
     name: str,
-    paths: Annotated[list[Path], typer.Argument(help="Image files or directories.")],
+    paths: Annotated[list[Path], typer.Argument(help="Image or video files, or directories.")],
 ) -> None:
     """Hash files into a bank: each file becomes one content item with a value of every
-    signal type that hashes it (MD5, SHA-256, PDQ)."""
+    signal type that hashes it (MD5, SHA-256 and PDQ of images; MD5, SHA-256 and vPDQ of
+    videos, every frame unless SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH says otherwise)."""
     catalog.get_bank(context.database(), name)
     min_quality = context.settings().pdq_min_quality
     entries: list[NewEntry] = []
     files = list(walk(paths))
     with progress(files, "hashing") as items:
         for path in items:
-            signals = file_signals(path, context.limits(), views=False)
+            signals = file_signals(path, context.bank_limits(), views=False)
             found, too_poor = entries_of(
                 signals, source="bank add", item_key=str(path), min_quality=min_quality
             )
@@ -100,13 +101,16 @@ def import_list(
     name: str,
     file: Annotated[Path, typer.Argument(help="CSV list, or - for standard input.")],
 ) -> None:
-    """Import a CSV list: signal_type,signal_value[,external_id,labels].
+    """Import a CSV list: signal_type,signal_value[,external_id,labels]; or one video's
+    vPDQ hash file (frame,quality,pdq,timestamp lines, as the reference writes them).
 
     A bad row imports nothing; a good list is added in batches, and importing it again
     after a failure adds the rest.
     """
     with _seekable_list(file) as source:
-        result = service.import_list(context.database(), name, source, actor=context.ACTOR)
+        result = service.import_list(
+            context.database(), name, source, actor=context.ACTOR, item_key=file.name
+        )
     print(f"imported {result.added} entries ({result.already_present} already present)")
 
 

@@ -22,6 +22,11 @@ def limits() -> DecodeLimits:
     return DecodeLimits.from_settings(settings())
 
 
+def bank_limits() -> DecodeLimits:
+    """The caps for hashing into a bank: a video's frames as densely as banks hold them."""
+    return DecodeLimits.from_settings(settings(), banking=True)
+
+
 @cache
 def services() -> Services:
     """The services over the configured database (migrated first unless

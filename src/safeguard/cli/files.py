@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from safeguard.errors import BadRequest
+from safeguard.media.content import decode_content
 from safeguard.media.decode import DecodeLimits, check_size
-from safeguard.screening.signals import ContentSignals, content_signals
+from safeguard.media.video import Progress, VideoContent
+from safeguard.screening.signals import ContentSignals, hash_content
 
 _CHUNK = 1024 * 1024
 
@@ -23,18 +26,26 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
             raise BadRequest(f"{path}: no such file or directory")
 
 
-def file_signals(path: Path, limits: DecodeLimits, *, views: bool) -> ContentSignals:
+def file_signals(
+    path: Path, limits: DecodeLimits, *, views: bool, on_progress: Progress | None = None
+) -> ContentSignals:
     """Signals of one file (with the values of every query view, or only the file's own),
-    read in chunks; refuses files over the byte cap unread."""
+    read in chunks; refuses files over the byte cap unread. A video tells ``on_progress``
+    how far its decoding has come."""
     try:
-        check_size(path.stat().st_size, limits)
+        check_size(path.stat().st_size, limits, cap=limits.largest_bytes)
         chunks = []
         size = 0
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 chunks.append(chunk)
                 size += len(chunk)
-                check_size(size, limits)  # the file may grow while it is read
+                check_size(
+                    size, limits, cap=limits.largest_bytes
+                )  # the file may grow while it is read
     except OSError as exc:
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
-    return content_signals(b"".join(chunks), limits, views=views)
+    content = decode_content(b"".join(chunks), limits)
+    if isinstance(content, VideoContent) and on_progress is not None:
+        content = replace(content, on_progress=on_progress)
+    return hash_content(content, views=views)

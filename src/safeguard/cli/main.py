@@ -17,7 +17,7 @@ from safeguard.banks import catalog
 from safeguard.cli import bank, context, conversations, evidence, users
 from safeguard.cli import webhooks as webhook_cli
 from safeguard.cli.files import file_signals, walk
-from safeguard.cli.output import FormatOption, OutputFormat, emit, progress, warn
+from safeguard.cli.output import FormatOption, OutputFormat, emit, progress_by_part, warn
 from safeguard.errors import SafeguardError
 from safeguard.screening.service import Requester
 from safeguard.screening.signals import ContentSignals
@@ -49,16 +49,17 @@ PathsArgument = Annotated[list[Path], typer.Argument(help="Files or directories 
 def _each_image(
     paths: list[Path], label: str, *, views: bool
 ) -> Iterator[tuple[Path, ContentSignals]]:
-    """(path, signals) of every readable image; one stderr line per bad file, then exit 2.
+    """(path, signals) of every readable image or video; one stderr line per bad file,
+    then exit 2. A video shows its own progress bar while it is decoded.
 
     With ``views``, the signals hold the PDQ hash of every query view, as screening needs.
     """
     failed = 0
     files = list(walk(paths))
-    with progress(files, label) as items:
-        for path in items:
+    with progress_by_part(files, label) as items:
+        for path, on_progress in items:
             try:
-                signals = file_signals(path, context.limits(), views=views)
+                signals = file_signals(path, context.limits(), views=views, on_progress=on_progress)
             except SafeguardError as exc:
                 warn(f"{path}: {exc.detail}")
                 failed += 1
@@ -70,7 +71,8 @@ def _each_image(
 
 @app.command("hash")
 def hash_files(paths: PathsArgument, output_format: FormatOption = OutputFormat.JSONL) -> None:
-    """Print MD5, SHA-256 and PDQ of each image, one JSON object per file."""
+    """Print MD5, SHA-256 and PDQ of each image (MD5, SHA-256 and vPDQ of each video),
+    one JSON object per file."""
     for path, signals in _each_image(paths, "hashing", views=False):
         emit({"path": str(path)} | signals.as_dict())
 
@@ -83,7 +85,7 @@ def scan(
         list[str] | None, typer.Option("--bank", help="Match only these banks (repeatable).")
     ] = None,
 ) -> None:
-    """Decide block / review / allow for each image, one JSON object per file."""
+    """Decide block / review / allow for each image or video, one JSON object per file."""
     services = context.services()
     for name in banks or []:
         catalog.get_bank(services.db, name)

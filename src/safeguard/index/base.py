@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Protocol, Self
+from dataclasses import dataclass
+from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
@@ -54,3 +55,34 @@ class ValueIndex(Protocol):
 
     def __len__(self) -> int:
         """How many ids the index holds."""
+
+
+@dataclass(frozen=True)
+class SequenceHit:
+    """How much of a query sequence (a video's frames) matches one indexed sequence.
+
+    ``query_percent`` of the query's usable frames match some frame of the entry, and
+    ``compared_percent`` of the entry's usable frames match some frame of the query (the
+    vPDQ reference's two shares); ``clip_seconds`` is the longest stretch of the query
+    that matches the entry in order, at one time offset; the ranges (start, end seconds)
+    say where, in the entry and in the query. ``distance`` is the closest frame pair's,
+    through ``view``.
+    """
+
+    entry_id: int
+    distance: int
+    view: str
+    query_percent: float
+    compared_percent: float
+    clip_seconds: float
+    ranges: tuple[tuple[float, float], ...]
+    query_ranges: tuple[tuple[float, float], ...]
+
+
+@runtime_checkable
+class SequenceIndex(ValueIndex, Protocol):
+    """A ValueIndex whose values are sequences (a video's frames), matched as a whole."""
+
+    def match_sequence(self, views: Sequence[tuple[str, str, int]]) -> list[SequenceHit]:
+        """The entries matching a query given as (view, value, radius) for each view of
+        it: a query frame matches through any of its views within that view's radius."""

@@ -48,14 +48,15 @@ class ContentType(Protocol):
 def content_types() -> dict[str, ContentType]:
     """Every content type by name: Safeguard's own, then those of installed plugins."""
     from safeguard.media.image import IMAGE
+    from safeguard.media.video import VIDEO
 
-    return load_plugins("safeguard.content_types", [IMAGE], ContentType)
+    return load_plugins("safeguard.content_types", [IMAGE, VIDEO], ContentType)
 
 
 def decode_content(data: bytes, limits: DecodeLimits) -> Content:
     """``data`` decoded by the content type that recognises it (the image decoder if none
     does); a SafeguardError subclass if it is empty, too large or not usable."""
-    check_size(len(data), limits)
+    check_size(len(data), limits, cap=limits.largest_bytes)
     head = data[:HEAD_BYTES]
     types = content_types()
     chosen = next((t for t in types.values() if t.accepts(head)), types["image"])

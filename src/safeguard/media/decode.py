@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from safeguard.config import DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE, Settings
+from safeguard.config import (
+    DEFAULT_MAX_IMAGE_ASPECT_RATIO,
+    DEFAULT_MAX_IMAGE_SIDE,
+    DEFAULT_MAX_VIDEO_BYTES,
+    DEFAULT_MAX_VIDEO_FRAMES,
+    DEFAULT_MAX_VIDEO_PIXELS,
+    DEFAULT_MAX_VIDEO_SECONDS,
+    Settings,
+)
 from safeguard.errors import (
     ContentTooLarge,
     EmptyContent,
@@ -32,24 +40,52 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
 @dataclass(frozen=True)
+class VideoLimits:
+    """Caps on a video (bytes, seconds, pixels a frame, frames decoded) and how far apart
+    its hashed frames are (0: every frame)."""
+
+    max_bytes: int = DEFAULT_MAX_VIDEO_BYTES
+    max_seconds: int = DEFAULT_MAX_VIDEO_SECONDS
+    max_pixels: int = DEFAULT_MAX_VIDEO_PIXELS
+    max_frames: int = DEFAULT_MAX_VIDEO_FRAMES
+    seconds_per_hash: float = 1.0
+
+
+@dataclass(frozen=True)
 class DecodeLimits:
     """Caps applied before decoding: total bytes, width x height, the longest side, and how
-    many times longer than the short side the long side may be."""
+    many times longer than the short side the long side may be; ``video`` for videos."""
 
     max_bytes: int
     max_pixels: int
     max_side: int = DEFAULT_MAX_IMAGE_SIDE
     max_aspect_ratio: int = DEFAULT_MAX_IMAGE_ASPECT_RATIO
+    video: VideoLimits = VideoLimits()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DecodeLimits:
-        """The caps configured by ``SAFEGUARD_MAX_UPLOAD_BYTES`` and ``SAFEGUARD_MAX_IMAGE_*``."""
+    def from_settings(cls, settings: Settings, *, banking: bool = False) -> DecodeLimits:
+        """The caps configured by ``SAFEGUARD_MAX_UPLOAD_BYTES``, ``SAFEGUARD_MAX_IMAGE_*``
+        and ``SAFEGUARD_MAX_VIDEO_*``, frames hashed ``SAFEGUARD_VIDEO_SECONDS_PER_HASH``
+        apart (with ``banking``, ``SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH``)."""
+        every = settings.vpdq_bank_seconds_per_hash if banking else settings.video_seconds_per_hash
         return cls(
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_image_pixels,
             max_side=settings.max_image_side,
             max_aspect_ratio=settings.max_image_aspect_ratio,
+            video=VideoLimits(
+                max_bytes=settings.max_video_bytes,
+                max_seconds=settings.max_video_seconds,
+                max_pixels=settings.max_video_pixels,
+                max_frames=settings.max_video_frames,
+                seconds_per_hash=every,
+            ),
         )
+
+    @property
+    def largest_bytes(self) -> int:
+        """The largest content any type may have (the request body cap)."""
+        return max(self.max_bytes, self.video.max_bytes)
 
 
 @dataclass(frozen=True)
@@ -68,12 +104,13 @@ class DecodedImage:
         return int(self.pixels.shape[0])
 
 
-def check_size(size: int, limits: DecodeLimits) -> None:
-    """Refuse empty content and content over the byte cap."""
+def check_size(size: int, limits: DecodeLimits, *, cap: int | None = None) -> None:
+    """Refuse empty content and content over the byte cap (``cap``, else the image cap)."""
     if size == 0:
         raise EmptyContent("the content is empty")
-    if size > limits.max_bytes:
-        raise ContentTooLarge(f"the content is over the limit of {limits.max_bytes} bytes")
+    most = limits.max_bytes if cap is None else cap
+    if size > most:
+        raise ContentTooLarge(f"the content is over the limit of {most} bytes")
 
 
 def _check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from safeguard.banks.values import value_digest
-from safeguard.index.base import ValueIndex
+from safeguard.index.base import SequenceHit, SequenceIndex, ValueIndex
 from safeguard.signals.base import SignalType
 from safeguard.signals.registry import indexed, signal_types
 from safeguard.store.db import Database
@@ -54,6 +54,7 @@ class Candidate:
     signal_type: str
     distance: int
     view: str | None = None  # which view of the upload matched, for perceptual signals
+    sequence: SequenceHit | None = None  # how much of a video matched, for vPDQ
 
 
 def _new_index(kind: SignalType) -> ValueIndex | None:
@@ -106,6 +107,9 @@ class Matcher:
             for (index_kind, bank_id), index in self._indexes.items():
                 if index_kind != kind:
                     continue
+                if isinstance(index, SequenceIndex):
+                    found += _sequence_candidates(index, queries, kind, bank_id, radius_of)
+                    continue
                 for radius, rows in _group_by_radius(queries, kind, bank_id, radius_of).items():
                     results = index.search([queries[row][1] for row in rows], radius)
                     found.extend(
@@ -130,9 +134,7 @@ class Matcher:
         )
         items: dict[int, int] = {i: item for i, item in session.execute(query)}
         return [
-            Candidate(c.entry_id, items[c.entry_id], c.bank_id, c.signal_type, c.distance, c.view)
-            for c in wanted
-            if c.entry_id in items
+            replace(c, content_item_id=items[c.entry_id]) for c in wanted if c.entry_id in items
         ]
 
     @staticmethod
@@ -223,6 +225,21 @@ class Matcher:
     def _index_for(self, kind: str) -> ValueIndex | None:
         signal = signal_types().get(kind)
         return self._new_index(signal) if signal is not None else None
+
+
+def _sequence_candidates(
+    index: SequenceIndex,
+    queries: Sequence[tuple[str, str]],
+    kind: str,
+    bank_id: str,
+    radius_of: RadiusOf,
+) -> list[Candidate]:
+    """One candidate per indexed sequence that any view of the query reaches."""
+    views = [(view, value, radius_of(kind, bank_id, view)) for view, value in queries]
+    return [
+        Candidate(hit.entry_id, 0, bank_id, kind, hit.distance, hit.view, hit)
+        for hit in index.match_sequence([v for v in views if v[2] >= 0])
+    ]
 
 
 def _group_by_radius(

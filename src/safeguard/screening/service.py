@@ -18,7 +18,7 @@ from safeguard.evidence import vault
 from safeguard.evidence.keys import Keyring
 from safeguard.moderation.intake import content_key, queue_screening
 from safeguard.screening.matcher import Candidate, Matcher
-from safeguard.screening.policy import BankRule, Decision, Match, decide
+from safeguard.screening.policy import BankRule, Decision, Match, SequenceRule, decide
 from safeguard.screening.signals import ContentSignals, signals_dict
 from safeguard.signals.base import SignalValue
 from safeguard.signals.registry import signal_type, signal_types
@@ -87,14 +87,17 @@ class Screener:
         matcher: Matcher | None = None,
         pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE,
         evidence: EvidenceKeeping | None = None,
+        sequence_rule: SequenceRule | None = None,
     ) -> None:
         """``min_quality``: values with a quality below it take no part in matching;
-        ``evidence``: where to keep flagged uploads (None: nothing is kept)."""
+        ``evidence``: where to keep flagged uploads (None: nothing is kept);
+        ``sequence_rule``: when a video match counts (default: the vPDQ reference's)."""
         self.db = db
         self.min_quality = min_quality
         self.pdq_view_allowance = pdq_view_allowance
         self.matcher = matcher or Matcher()
         self.evidence = evidence
+        self.sequence_rule = sequence_rule or SequenceRule()
 
     def screen(
         self,
@@ -143,7 +146,7 @@ class Screener:
         # is ever waited for while a database transaction is open (matcher.py).
         self.matcher.sync(self.db)
         with self.db.read_session() as session:
-            rules = _rules(session, bank_names, self.pdq_view_allowance)
+            rules = _rules(session, bank_names, self.pdq_view_allowance, self.sequence_rule)
 
         def radius_of(kind: str, bank_id: str, view: str) -> int:
             rule = rules.get(bank_id)
@@ -232,7 +235,9 @@ class Screener:
         )
 
 
-def _rules(session: Session, names: Collection[str] | None, allowance: int) -> dict[str, BankRule]:
+def _rules(
+    session: Session, names: Collection[str] | None, allowance: int, sequence: SequenceRule
+) -> dict[str, BankRule]:
     """The banks taking part, with their thresholds, read in one query."""
     query = (
         select(
@@ -257,7 +262,13 @@ def _rules(session: Session, names: Collection[str] | None, allowance: int) -> d
             own[signal] = threshold
     return {
         bank_id: BankRule(
-            bank_id, name, BankAction(action), BankKind(kind), thresholds[bank_id], allowance
+            bank_id,
+            name,
+            BankAction(action),
+            BankKind(kind),
+            thresholds[bank_id],
+            allowance,
+            sequence,
         )
         for bank_id, (name, action, kind) in banks.items()
     }

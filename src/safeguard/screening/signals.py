@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from safeguard.media.content import Content, decode_content
 from safeguard.media.decode import DecodeLimits
-from safeguard.signals.base import SignalValue
+from safeguard.signals.base import SignalValue, StructuredValues
 from safeguard.signals.registry import for_content, signal_types
 
 
@@ -34,11 +34,18 @@ def signals_dict(values: Mapping[str, SignalValue | None]) -> dict[str, object]:
     (None where a type has no value)."""
     shown: dict[str, object] = {}
     for name, value in values.items():
-        shown[name] = value.value if value else None
         kind = signal_types().get(name)  # None: a plug-in since removed
+        if value is not None and isinstance(kind, StructuredValues):
+            shown[name] = kind.json_value(value.value)
+        else:
+            shown[name] = _text(value)
         if kind is not None and kind.has_quality:
             shown[f"{name}_quality"] = value.quality if value else None
     return shown
+
+
+def _text(value: SignalValue | None) -> str | None:
+    return value.value if value else None
 
 
 def hash_content(content: Content, *, views: bool = True) -> ContentSignals:

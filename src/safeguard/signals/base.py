@@ -80,6 +80,16 @@ class SignalType(Protocol):
         ...
 
 
+@runtime_checkable
+class StructuredValues(Protocol):
+    """A signal type whose values are shown as JSON structures, not as their text (vPDQ's
+    frame lists)."""
+
+    def json_value(self, value: str) -> object:
+        """A normalised value in its JSON form."""
+        ...
+
+
 @dataclass(frozen=True)
 class HexFormat:
     """Values that travel as fixed-length lowercase hex."""

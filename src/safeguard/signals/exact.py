@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from safeguard.errors import UnsupportedMedia
 from safeguard.media.content import Content, content_types
 from safeguard.signals.base import HexFormat, SignalValue
 
@@ -20,17 +21,23 @@ class DigestSignal:
     has_quality = False
 
     def __init__(
-        self, name: str, digest: Callable[[bytes], str], examples: tuple[str, ...]
+        self,
+        name: str,
+        digest: Callable[[bytes], str],
+        examples: tuple[str, ...],
+        only: frozenset[str] | None = None,
     ) -> None:
+        """``only``: the content types it hashes (default: every one)."""
         self.name = name
+        self._only = only
         self.examples = examples
         self._digest = digest
         self._format = HexFormat(name, len(examples[0]))
 
     @property
     def content_types(self) -> frozenset[str]:
-        """Every content type: any bytes have a digest."""
-        return frozenset(content_types())
+        """Every content type (any bytes have a digest), or those it was made for."""
+        return self._only if self._only is not None else frozenset(content_types())
 
     def normalise(self, value: str) -> str:
         return self._format.normalise(value)
@@ -42,6 +49,8 @@ class DigestSignal:
         return 0 if a == b else 1
 
     def hash_content(self, content: Content, *, views: bool = True) -> Sequence[SignalValue]:
+        if content.content_type not in self.content_types:
+            raise UnsupportedMedia(f"{self.name} hashes {', '.join(sorted(self.content_types))}")
         return [SignalValue(self._digest(content.data))]
 
     def new_index(self) -> ValueIndex | None:

@@ -160,6 +160,30 @@ class Screening(Base):
     )
 
 
+class ScreeningJob(Base):
+    """An upload screened in the background (``screening/jobs.py``): its state, and until
+    it ends the upload and what the platform told of it, encrypted under ``key_id``.
+    ``lease_until``: when a queued job is due, or a running one's worker is taken as gone.
+    """
+
+    __tablename__ = "screening_jobs"
+    __table_args__ = (Index("ix_screening_jobs_due", "status", "lease_until"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    key_id: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    details: Mapped[bytes | None] = mapped_column(LargeBinary)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class ScreeningSignal(Base):
     """One signal value a screening was decided on (the content's own, not its views)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from ipaddress import ip_address
 from typing import Annotated
 
@@ -11,13 +12,16 @@ from pydantic import BaseModel, Field, IPvAnyAddress
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
 
 from safeguard.api.openapi import PROTECTED, problem_responses
-from safeguard.api.schemas import ScreeningOut, ScreeningRecordOut
+from safeguard.api.schemas import JobOut, ScreeningOut, ScreeningRecordOut
 from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, check_text
 from safeguard.errors import BadRequest, InvalidMultipart
-from safeguard.media.content import decode_content
+from safeguard.media.content import Content, decode_content
+from safeguard.media.video import VideoContent
+from safeguard.screening import jobs
 from safeguard.screening.records import get_screening as read_screening
 from safeguard.screening.service import Requester, Upload
 from safeguard.screening.signals import hash_content
@@ -67,7 +71,13 @@ class LookupRequest(BaseModel):
     uploader_id: Text | None = Field(default=None, max_length=256)
 
 
-@router.post("/v1/screen", openapi_extra=_UPLOAD_DOC, responses=problem_responses(400, 413, 415))
+@router.post(
+    "/v1/screen",
+    response_model=ScreeningOut,
+    openapi_extra=_UPLOAD_DOC,
+    responses=problem_responses(400, 413, 415)
+    | {202: {"model": JobOut, "description": "Accepted: screened in the background."}},
+)
 async def screen(
     request: Request,
     client: ScreenClient,
@@ -76,11 +86,15 @@ async def screen(
     uploader_id: ClientId = None,
     uploader_ip: Annotated[IPvAnyAddress | None, Query()] = None,
     uploader_port: Annotated[int | None, Query(ge=0, le=65535)] = None,
-) -> ScreeningOut:
-    """Screen one piece of content (an image) before it is published: ``block``,
-    ``review`` or ``allow``. The uploader's address and port, and the file's name, are
-    kept (encrypted, with the content) only if the content is flagged and an evidence
-    vault is configured."""
+) -> ScreeningOut | JSONResponse:
+    """Screen one piece of content (an image or a video) before it is published:
+    ``block``, ``review`` or ``allow``. The uploader's address and port, and the file's
+    name, are kept (encrypted, with the content) only if the content is flagged and an
+    evidence vault is configured.
+
+    A video expected to take longer than ``SAFEGUARD_SCREEN_BUDGET_SECONDS`` is answered
+    ``202`` with a job to follow at ``GET /v1/jobs/{id}`` (when an evidence vault's keys
+    are configured, as the job keeps the upload encrypted until it ends)."""
     started = time.perf_counter()
     file_name: str | None = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -97,17 +111,51 @@ async def screen(
     else:
         data = b"".join([chunk async for chunk in request.stream()])
     content = await run_in_threadpool(decode_content, data, state.limits)
-    signals = await run_in_threadpool(hash_content, content)
     requester = Requester(client, "upload", content_id, uploader_id)
     facts = {
         "uploader_ip": str(uploader_ip) if uploader_ip is not None else None,
         "uploader_port": uploader_port,
         "file_name": file_name,
     }
+    if state.keyring is not None and _over_budget(content, state.settings.screen_budget_seconds):
+        job_id = await run_in_threadpool(
+            partial(
+                jobs.submit,
+                state.db,
+                state.keyring,
+                data=data,
+                content_type=content.content_type,
+                requester=requester,
+                facts=facts,
+            )
+        )
+        accepted = JobOut.model_validate(jobs.get(state.db, job_id, client))
+        return JSONResponse(
+            accepted.model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/v1/jobs/{job_id}"},
+        )
+    signals = await run_in_threadpool(hash_content, content)
     kept = Upload(data, content.content_type, facts)
     result = await run_in_threadpool(state.screener.screen, signals, requester, None, kept)
     _observe(state, result.decision.value, "upload", started)
     return ScreeningOut.model_validate(result.as_dict())
+
+
+@router.get("/v1/jobs/{job_id}", responses=problem_responses(404))
+def get_job(
+    job_id: Annotated[str, Path(max_length=36)],
+    client: ScreenClient,
+    state: Annotated[AppState, Depends(app_state)],
+) -> JobOut:
+    """A screening job of this client: ``queued``, ``running`` (with its progress),
+    ``done`` (with the decision, as ``POST /v1/screen`` answers it) or ``failed`` (with
+    the problem)."""
+    return JobOut.model_validate(jobs.get(state.db, job_id, client))
+
+
+def _over_budget(content: Content, budget: float) -> bool:
+    return isinstance(content, VideoContent) and content.estimated_seconds() > budget
 
 
 @router.post("/v1/lookup", responses=problem_responses(413))
