@@ -4,14 +4,17 @@ whole copies, excerpts, re-encodes and crops of a banked video, and no other vid
 from __future__ import annotations
 
 import dataclasses
+import io
 from functools import cache
 
 import pytest
+from PIL import Image
 
 from safeguard.errors import EmptyContent, InvalidSignal, UndecodableMedia, VideoTooLarge
 from safeguard.index.base import SequenceHit
 from safeguard.media.content import decode_content
 from safeguard.media.decode import DecodeLimits, VideoLimits
+from safeguard.media.preview import video_preview
 from safeguard.media.video import VideoContent
 from safeguard.screening.policy import SequenceRule
 from safeguard.signals.vpdq import VPDQ, VpdqFeature, is_vpdq_text, parse, serialise
@@ -144,3 +147,11 @@ def test_entries_are_replaced_and_removed() -> None:
     index.remove([1])
     assert len(index) == 1 and 1 not in _hits(index, banked())
     assert index.search([VPDQ.examples[0]], 31) == [[]]
+
+
+def test_moderators_see_a_contact_sheet_never_the_video() -> None:
+    sheet = Image.open(io.BytesIO(video_preview(video(seed=6, seconds=6), LIMITS)))
+    assert sheet.format == "JPEG" and sheet.mode == "L"
+    assert sheet.width <= 1024 and sheet.height == 2 * round((1024 // 3) * 240 / 320)
+    with pytest.raises(UndecodableMedia):
+        video_preview(b"\x1a\x45\xdf\xa3 not a video", LIMITS)

@@ -1,8 +1,9 @@
 """Content types: how the bytes of an upload become something signal types can hash.
 
 A content type recognises its bytes from their first few and decodes them within the
-caps of ``DecodeLimits``; images are one (``media/image.py``), video (frames) plugs in
-beside them. Third-party packages may add one under the ``safeguard.content_types`` entry
+caps of ``DecodeLimits``: animated GIF, PNG and WebP (``media/animation.py``, which hands
+stills to the image type), images (``media/image.py``) and videos (``media/video.py``),
+asked in that order. Third-party packages may add one under the ``safeguard.content_types`` entry
 point. Bytes no content type recognises go to the default (image) decoder, which names
 what it refused and why.
 """
@@ -47,10 +48,11 @@ class ContentType(Protocol):
 @cache
 def content_types() -> dict[str, ContentType]:
     """Every content type by name: Safeguard's own, then those of installed plugins."""
+    from safeguard.media.animation import ANIMATION
     from safeguard.media.image import IMAGE
     from safeguard.media.video import VIDEO
 
-    return load_plugins("safeguard.content_types", [IMAGE, VIDEO], ContentType)
+    return load_plugins("safeguard.content_types", [ANIMATION, IMAGE, VIDEO], ContentType)
 
 
 def decode_content(data: bytes, limits: DecodeLimits) -> Content:

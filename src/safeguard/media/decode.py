@@ -5,8 +5,8 @@ call out to external programs). Dimensions are checked from the header before an
 is decoded, so a decompression bomb is refused, not decoded. Each side and the aspect ratio
 are capped as well as the pixel count: PDQ's box filter grows with the long side, so a
 sliver of few pixels (1 x 1,000,000) would cost as much as a huge photo. The EXIF
-orientation is applied, animated images give their first frame, and every PIL mode becomes
-8-bit grey or RGB.
+orientation is applied, animated images give their first frame (``animation.py`` reads the
+others), and every PIL mode becomes 8-bit grey or RGB.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from safeguard.errors import (
     UnsupportedMedia,
 )
 
-ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 

@@ -14,6 +14,9 @@ from safeguard.signals.pdq_kernel import luma_from_rgb
 # hashes then stay within 8 bits (p99) of the full decode's (docs/benchmarks.md).
 REDUCED_DECODE_MIN_SIDE = 750
 
+STILL_BRANDS = (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1")
+"""ISO base media brands of still images (AVIF, HEIF), not videos."""
+
 _MAGIC = (
     b"\xff\xd8\xff",
     b"\x89PNG\r\n\x1a\n",
@@ -43,12 +46,17 @@ class ImageContent:
 
 
 class ImageType:
-    """JPEG, PNG, GIF (first frame), WebP, BMP and TIFF."""
+    """JPEG, PNG, GIF, WebP, BMP, TIFF and AVIF stills (animations are
+    ``media/animation.py``'s)."""
 
     name = "image"
 
     def accepts(self, head: bytes) -> bool:
-        return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        return (
+            head.startswith(_MAGIC)
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in STILL_BRANDS)
+        )
 
     def decode(self, data: bytes, limits: DecodeLimits) -> ImageContent:
         return ImageContent(data, decode_image(data, limits, reduce_to=REDUCED_DECODE_MIN_SIDE))

@@ -24,6 +24,7 @@ import numpy as np
 
 from safeguard.errors import UndecodableMedia, VideoTooLarge
 from safeguard.media.decode import DecodeLimits, VideoLimits, check_size
+from safeguard.media.image import STILL_BRANDS
 from safeguard.signals.pdq_kernel import luma_from_rgb
 
 DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg"
@@ -149,7 +150,7 @@ class VideoType:
 
     def accepts(self, head: bytes) -> bool:
         return (
-            head[4:8] in _FTYP_BRANDS  # ISO base media (MP4, MOV, 3GP)
+            (head[4:8] in _FTYP_BRANDS and head[8:12] not in STILL_BRANDS)  # MP4, MOV, 3GP
             or head.startswith(b"\x1a\x45\xdf\xa3")  # Matroska, WebM
             or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
             or head.startswith(b"FLV\x01")

@@ -12,13 +12,15 @@ lookups in very large banks cheaper (``SAFEGUARD_PDQ_VIEW_ALLOWANCE``).
 from __future__ import annotations
 
 from safeguard.media.variants import ORIGINAL, UPSCALED_2X
+from safeguard.signals.base import FRAME_MARK
 
 _SAME_PICTURE = frozenset({ORIGINAL, UPSCALED_2X})
 
 
 def is_edit_view(view: str | None) -> bool:
-    """Whether ``view`` undoes an edit (None is a hash a client looked up itself)."""
-    return view is not None and view not in _SAME_PICTURE
+    """Whether ``view`` undoes an edit (None is a hash a client looked up itself). A view
+    of one frame of an animation is named ``<view>@<frame number>``."""
+    return view is not None and view.partition(FRAME_MARK)[0] not in _SAME_PICTURE
 
 
 def edit_view_threshold(bank_threshold: int, allowance: int, ceiling: int) -> int:

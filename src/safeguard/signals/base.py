@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 ORIGINAL_VIEW = "original"
 """The view name of a value hashed from the content as it is."""
 
+FRAME_MARK = "@"
+"""Joins a view's name and a frame number, for views of one frame of an animation
+(``original@3``, ``trimmed@3``)."""
+
 
 @dataclass(frozen=True)
 class SignalValue:

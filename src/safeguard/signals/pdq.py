@@ -15,10 +15,11 @@ from safeguard.errors import InvalidSignal, UnsupportedMedia
 from safeguard.index.adapters import HexCodeIndex
 from safeguard.index.base import ValueIndex
 from safeguard.index.hamming import HammingIndex
+from safeguard.media.animation import AnimationContent
 from safeguard.media.content import Content
 from safeguard.media.image import ImageContent
 from safeguard.media.variants import ORIGINAL, query_views
-from safeguard.signals.base import HexFormat, SignalValue
+from safeguard.signals.base import FRAME_MARK, HexFormat, SignalValue
 from safeguard.signals.pdq_kernel import bits_from_dct, hash_pixels
 from safeguard.signals.pdq_views import Axis, aligned_coefficients, blurred, turned_coefficients
 
@@ -30,6 +31,8 @@ HASH_BYTES = 32
 # A PDQ hash sets one bit per DCT coefficient above the median: 128 of its 256 bits, fewer
 # when coefficients tie (flat images). Values far outside that (all zeros, all ones) are no
 # image's hash; they would only serve to match everything or nothing.
+VIEWED_FRAMES = 16
+"""An animation's first distinct frames hashed with every view; later ones as they are."""
 MIN_BITS_SET = 64
 MAX_BITS_SET = 192
 
@@ -56,7 +59,7 @@ class PdqSignal:
     """PDQ: 256-bit hashes of images (64 hex digits) with a quality, by Hamming distance."""
 
     name = "pdq"
-    content_types = frozenset({"image"})
+    content_types = frozenset({"image", "animation"})
     default_threshold = DEFAULT_THRESHOLD
     max_threshold = MAX_THRESHOLD
     has_quality = True
@@ -87,12 +90,21 @@ class PdqSignal:
         return (int(self.normalise(a), 16) ^ int(self.normalise(b), 16)).bit_count()
 
     def hash_content(self, content: Content, *, views: bool = True) -> Sequence[SignalValue]:
-        """The image's own hash first, then (with ``views``) those of its query views."""
-        if not isinstance(content, ImageContent):
+        """The image's own hash first, then (with ``views``) those of its query views. An
+        animation's own hash is its first frame's; its views are the first frame's, then
+        those of every later distinct frame (``<view>@<frame>``; the first
+        ``VIEWED_FRAMES`` frames with all their views, the others as they are)."""
+        if not isinstance(content, ImageContent | AnimationContent):
             raise UnsupportedMedia(f"pdq hashes images, not {content.content_type}")
         if not views:
             return [_value(ORIGINAL, plain_pdq(content.luma))]
-        return [_value(name, pdq) for name, pdq in pdq_views(content.luma)]
+        values = [_value(name, pdq) for name, pdq in pdq_views(content.luma)]
+        if isinstance(content, AnimationContent):
+            for position, frame in enumerate(content.distinct[1:], 1):
+                mark = f"{FRAME_MARK}{frame.number}"
+                hashed = frame_views(frame.luma, all_views=position < VIEWED_FRAMES)
+                values += [_value(name + mark, pdq) for name, pdq in hashed]
+        return values
 
     def new_index(self) -> ValueIndex:
         return HexCodeIndex(HammingIndex)
@@ -108,6 +120,11 @@ def plain_pdq(plane: np.ndarray) -> PdqHash:
         plane, [(Axis(height, height), Axis(width, width), False)]
     )
     return PdqHash(bits_from_dct(coefficients).hex(), quality)
+
+
+def frame_views(plane: np.ndarray, *, all_views: bool) -> list[tuple[str, PdqHash]]:
+    """(view name, PDQ hash) of a frame: of every view, or of the frame as it is."""
+    return pdq_views(plane) if all_views else [(ORIGINAL, plain_pdq(plane))]
 
 
 def pdq_views(plane: np.ndarray) -> list[tuple[str, PdqHash]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from safeguard.errors import InvalidSignal, UnsupportedMedia
 from safeguard.index.base import ValueIndex
+from safeguard.media.animation import AnimationContent
 from safeguard.media.content import Content
 from safeguard.media.video import VideoContent
 from safeguard.signals.base import ORIGINAL_VIEW, SignalValue
@@ -30,8 +31,9 @@ from safeguard.signals.pdq import (
     MAX_BITS_SET,
     MAX_THRESHOLD,
     MIN_BITS_SET,
+    VIEWED_FRAMES,
     PdqHash,
-    pdq_views,
+    frame_views,
     plain_pdq,
 )
 
@@ -152,7 +154,7 @@ class VpdqSignal:
     """vPDQ: a video's sampled frames, each a PDQ hash, matched frame by frame."""
 
     name = "vpdq"
-    content_types = frozenset({"video"})
+    content_types = frozenset({"video", "animation"})
     default_threshold = DEFAULT_THRESHOLD  # bits between two frames' PDQ hashes
     max_threshold = MAX_THRESHOLD
     has_quality = False  # each frame has its own, inside the value
@@ -189,15 +191,17 @@ class VpdqSignal:
 
     def hash_content(self, content: Content, *, views: bool = True) -> Sequence[SignalValue]:
         """The video's frames as they are first; with ``views``, one value more for each
-        image view, holding that view of every frame."""
-        if not isinstance(content, VideoContent):
-            raise UnsupportedMedia(f"vpdq hashes videos, not {content.content_type}")
+        image view, holding that view of every frame (of an animation's first
+        ``VIEWED_FRAMES`` distinct frames: its frames are many and short)."""
+        if not isinstance(content, VideoContent | AnimationContent):
+            raise UnsupportedMedia(f"vpdq hashes videos and animations, not {content.content_type}")
         if not views:
             frames = [(f.number, f.timestamp, plain_pdq(f.luma)) for f in content.frames()]
             return [SignalValue(serialise(features_of(frames)))]
         by_view: dict[str, list[tuple[int, float, PdqHash]]] = {}
-        for frame in content.frames():
-            for view, pdq in pdq_views(frame.luma):
+        for position, frame in enumerate(content.frames()):
+            viewed = isinstance(content, VideoContent) or position < VIEWED_FRAMES
+            for view, pdq in frame_views(frame.luma, all_views=viewed):
                 by_view.setdefault(view, []).append((frame.number, frame.timestamp, pdq))
         ordered = sorted(by_view, key=lambda view: view != ORIGINAL_VIEW)
         return [SignalValue(serialise(features_of(by_view[v])), None, v) for v in ordered]

@@ -9,12 +9,18 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.state import app_state
 from safeguard.errors import Forbidden, NotFound
-from safeguard.media.preview import PREVIEW_TYPE, image_preview
+from safeguard.media.preview import PREVIEW_TYPE, image_preview, video_preview
 from safeguard.moderation.media import open_media
 from safeguard.web.auth import Staff
 from safeguard.web.pages import PageError
 
 router = APIRouter()
+
+_PREVIEWS = {  # an animation shows its first frame, a video a contact sheet
+    "image": image_preview,
+    "animation": image_preview,
+    "video": video_preview,
+}
 
 
 @router.get("/items/{item_id}/media/{evidence_id}")
@@ -31,7 +37,8 @@ async def media(request: Request, staff: Staff, item_id: str, evidence_id: str) 
         raise PageError(404, "Not found", exc.detail, staff) from None
     except Forbidden as exc:
         raise PageError(403, "Not allowed", exc.detail, staff) from None
-    if content_type != "image":
+    make = _PREVIEWS.get(content_type)
+    if make is None:
         raise PageError(404, "Not found", "This kind of content has no preview yet.", staff)
-    preview = await run_in_threadpool(image_preview, content, state.limits)
+    preview = await run_in_threadpool(make, content, state.limits)
     return Response(preview, media_type=PREVIEW_TYPE, headers={"Content-Disposition": "inline"})
