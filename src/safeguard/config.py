@@ -142,6 +142,7 @@ class Settings:
     screen_budget_seconds: float = 5.0  # uploads expected to take longer become jobs (202)
     job_interval_seconds: int = 2  # how often each API worker looks for queued jobs
     job_lease_seconds: int = 60  # a job's worker silent this long is gone: the job restarts
+    job_retention_days: int = 7  # an ended job (its answer) is forgotten this long after
     pdq_min_quality: int = 50
     pdq_view_allowance: int = DEFAULT_PDQ_VIEW_ALLOWANCE
     message_retention_hours: int = 168
@@ -206,6 +207,7 @@ class Settings:
             screen_budget_seconds=_seconds(env, "SAFEGUARD_SCREEN_BUDGET_SECONDS", 5.0),
             job_interval_seconds=_int(env, "SAFEGUARD_JOB_INTERVAL_SECONDS", 2),
             job_lease_seconds=_int(env, "SAFEGUARD_JOB_LEASE_SECONDS", 60),
+            job_retention_days=_int(env, "SAFEGUARD_JOB_RETENTION_DAYS", 7),
             pdq_min_quality=_int(env, "SAFEGUARD_PDQ_MIN_QUALITY", 50, minimum=0),
             pdq_view_allowance=_int(
                 env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0

@@ -101,3 +101,15 @@ def test_only_its_client_reads_a_job(db: Database) -> None:
     with pytest.raises(NotFound):
         jobs.get(db, job_id, "someone-else")
     assert jobs.get(db, job_id, None).id == job_id
+
+
+def test_ended_jobs_are_forgotten_after_the_retention(db: Database) -> None:
+    ended, waiting = _submit(db, video(seed=35, seconds=2)), _submit(db, video(seed=36, seconds=2))
+    claimed = jobs.claim(db, KEYS)
+    assert claimed is not None and claimed.id == ended
+    jobs.run(db, Screener(db, 50), LIMITS, claimed)
+    assert jobs.forget_ended(db, before=utcnow() - timedelta(days=7)) == 0
+    assert jobs.forget_ended(db, before=utcnow() + timedelta(seconds=1)) == 1
+    with pytest.raises(NotFound):
+        jobs.get(db, ended, "platform")
+    assert jobs.get(db, waiting, "platform").status == jobs.QUEUED

@@ -31,7 +31,10 @@ def start_job_worker(state: AppState, settings: Settings) -> JobWorker | None:
         return None
     interval = timedelta(seconds=settings.job_interval_seconds)
     lease = timedelta(seconds=max(settings.job_lease_seconds, 3))
-    worker = JobWorker(state.db, state.keyring, state.screener, state.limits, interval, lease)
+    retention = timedelta(days=settings.job_retention_days)
+    worker = JobWorker(
+        state.db, state.keyring, state.screener, state.limits, interval, lease, retention
+    )
     worker.start()
     return worker
 

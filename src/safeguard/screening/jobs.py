@@ -6,7 +6,9 @@ evidence vault's keys (bound to the job's id), so that a job survives a restart 
 service: every API worker runs a ``JobWorker`` that leases the job due first, screens it
 and records the answer. A worker that dies mid-job leaves its lease to expire, and the job
 is taken up again, at most ``MAX_ATTEMPTS`` times. The upload is erased when the job ends;
-if it was flagged, the screening has kept it in the evidence vault as any upload.
+if it was flagged, the screening has kept it in the evidence vault as any upload. An ended
+job's row (its answer) is deleted after the retention (``SAFEGUARD_JOB_RETENTION_DAYS``);
+the screening's own record stays.
 
 A crash after the screening's commit and before the job's retries the screening: the
 answer is the same, and the review queue joins the repeated upload to the same item.
@@ -23,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from safeguard.errors import PROBLEM_BASE, NotFound, SafeguardError
 from safeguard.evidence.keys import Keyring
@@ -38,6 +40,8 @@ from safeguard.workers import PeriodicWorker
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ATTEMPTS = 3
+FORGET_EVERY = timedelta(hours=1)  # how often a worker deletes ended jobs past retention
+FORGET_BATCH = 500
 LEASE = timedelta(seconds=60)  # a worker that has not reported for this long is gone
 REPORT_EVERY_SECONDS = 2.0  # progress is written (and the lease renewed) this often;
 # a lease must be longer (SAFEGUARD_JOB_LEASE_SECONDS)
@@ -225,6 +229,26 @@ def _ended(status: str, at: datetime, error: dict[str, Any] | None) -> dict[str,
     }
 
 
+def forget_ended(db: Database, before: datetime) -> int:
+    """Delete jobs that ended before ``before``, a batch per transaction; how many."""
+    forgotten = 0
+    while True:
+        with db.session() as session:
+            ids = list(
+                session.scalars(
+                    select(ScreeningJob.id)
+                    .where(
+                        ScreeningJob.status.in_((DONE, FAILED)), ScreeningJob.finished_at < before
+                    )
+                    .limit(FORGET_BATCH)
+                )
+            )
+            if not ids:
+                return forgotten
+            session.execute(delete(ScreeningJob).where(ScreeningJob.id.in_(ids)))
+        forgotten += len(ids)
+
+
 class _Reporter:
     """Writes a job's progress and renews its lease, at most every few seconds."""
 
@@ -258,6 +282,7 @@ class JobWorker(PeriodicWorker):
         limits: DecodeLimits,
         interval: timedelta,
         lease: timedelta = LEASE,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         super().__init__("screening-jobs", "screening queued jobs", interval, _log)
         self.db = db
@@ -265,8 +290,14 @@ class JobWorker(PeriodicWorker):
         self.screener = screener
         self.limits = limits
         self.lease = lease
+        self.retention = retention
+        self._forgot_at: float | None = None
 
     def run_pass(self, stop: threading.Event) -> bool:
+        now = time.monotonic()
+        if self._forgot_at is None or now - self._forgot_at >= FORGET_EVERY.total_seconds():
+            self._forgot_at = now
+            forget_ended(self.db, utcnow() - self.retention)
         job = claim(self.db, self.keyring, lease=self.lease)
         if job is None:
             return False
