@@ -79,7 +79,7 @@ def test_a_dead_worker_s_job_is_retried_then_given_up(db: Database) -> None:
         assert jobs.claim(db, KEYS, now=later) is None  # still leased
         later += jobs.LEASE + timedelta(seconds=1)  # the worker died: the lease runs out
     assert jobs.claim(db, KEYS, now=later) is None
-    failed = jobs.get(db, job_id, None)
+    failed = jobs.get(db, job_id, "platform")
     assert failed.status == jobs.FAILED and failed.attempts == jobs.MAX_ATTEMPTS
     assert failed.error is not None and failed.error["status"] == 500
     assert _row(db, job_id).content is None
@@ -100,7 +100,7 @@ def test_only_its_client_reads_a_job(db: Database) -> None:
     job_id = _submit(db, video(seed=34, seconds=2))
     with pytest.raises(NotFound):
         jobs.get(db, job_id, "someone-else")
-    assert jobs.get(db, job_id, None).id == job_id
+    assert jobs.get(db, job_id, "platform").id == job_id
 
 
 def test_ended_jobs_are_forgotten_after_the_retention(db: Database) -> None:

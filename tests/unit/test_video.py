@@ -10,7 +10,13 @@ from functools import cache
 import pytest
 from PIL import Image
 
-from safeguard.errors import EmptyContent, InvalidSignal, UndecodableMedia, VideoTooLarge
+from safeguard.errors import (
+    ContentTooLarge,
+    EmptyContent,
+    InvalidSignal,
+    UndecodableMedia,
+    VideoTooLarge,
+)
 from safeguard.index.base import SequenceHit
 from safeguard.media.content import decode_content
 from safeguard.media.decode import DecodeLimits, VideoLimits
@@ -70,7 +76,7 @@ def test_caps_on_length_frames_and_frame_size() -> None:
         (VideoLimits(max_pixels=320 * 239), "pixels"),
         (VideoLimits(max_bytes=len(data) - 1), "over the limit"),
     ]:
-        with pytest.raises((VideoTooLarge, Exception), match=message):
+        with pytest.raises((VideoTooLarge, ContentTooLarge), match=message):
             content = decode_content(data, dataclasses.replace(LIMITS, video=caps))
             list(content.frames())  # type: ignore[attr-defined]
 

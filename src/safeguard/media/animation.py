@@ -18,7 +18,13 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from safeguard.errors import ImageTooLarge, UndecodableMedia, VideoTooLarge
-from safeguard.media.decode import DecodeLimits, check_size, decode_image, to_8bit_pixels
+from safeguard.media.decode import (
+    DecodeLimits,
+    check_size,
+    decode_image,
+    error_reason,
+    to_8bit_pixels,
+)
 from safeguard.media.image import ImageContent
 from safeguard.media.video import VideoFrame
 from safeguard.signals.pdq_kernel import luma_from_rgb
@@ -73,7 +79,7 @@ class AnimationType:
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise ImageTooLarge("an animation frame is over the pixel limit") from None
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                reason = error_reason(exc)
                 raise UndecodableMedia(f"the animation could not be decoded ({reason})") from None
 
 

@@ -149,7 +149,9 @@ def decode_image(
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageTooLarge(_too_many_pixels(limits)) from None
         except (OSError, SyntaxError, ValueError) as exc:
-            raise UndecodableMedia(f"the image header could not be read ({_reason(exc)})") from None
+            raise UndecodableMedia(
+                f"the image header could not be read ({error_reason(exc)})"
+            ) from None
         with image:
             _check_dimensions(*image.size, limits)
             try:
@@ -162,7 +164,9 @@ def decode_image(
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise ImageTooLarge(_too_many_pixels(limits)) from None
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise UndecodableMedia(f"the image could not be decoded ({_reason(exc)})") from None
+                raise UndecodableMedia(
+                    f"the image could not be decoded ({error_reason(exc)})"
+                ) from None
             return DecodedImage(pixels=pixels, format=str(image.format))
 
 
@@ -195,6 +199,8 @@ def _too_many_pixels(limits: DecodeLimits) -> str:
     return f"the image is over the limit of {limits.max_pixels} pixels"
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """The first line of a decoder's error (its type if it has no message), at most 200
+    characters: for the one-line problems of refused media."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,7 +24,7 @@ import av.error
 import numpy as np
 
 from safeguard.errors import UndecodableMedia, VideoTooLarge
-from safeguard.media.decode import DecodeLimits, VideoLimits, check_size
+from safeguard.media.decode import DecodeLimits, VideoLimits, check_size, error_reason
 from safeguard.media.image import STILL_BRANDS
 from safeguard.signals.pdq_kernel import luma_from_rgb
 
@@ -117,7 +118,9 @@ class VideoContent:
                             number, timestamp, luma_from_rgb(np.ascontiguousarray(rgb))
                         )
             except (av.error.FFmpegError, OSError, ValueError, EOFError) as exc:
-                raise UndecodableMedia(f"the video could not be decoded ({_reason(exc)})") from None
+                raise UndecodableMedia(
+                    f"the video could not be decoded ({error_reason(exc)})"
+                ) from None
         self._check_complete(number)
 
     def _check_progress(self, number: int, timestamp: float, pixels: int) -> None:
@@ -179,31 +182,20 @@ def _looks_like_transport_stream(head: bytes) -> bool:
     return len(head) >= 4 and head[1] & 0x80 == 0
 
 
-class _Opened:
-    """``av.open`` on bytes as a context manager that turns FFmpeg's errors into ours."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._container: av.container.InputContainer | None = None
-
-    def __enter__(self) -> av.container.InputContainer:
-        try:
-            self._container = av.open(
-                io.BytesIO(self._data),
-                mode="r",
-                options={"format_whitelist": DEMUXERS, "protocol_whitelist": "none"},
-            )
-        except (av.error.FFmpegError, OSError, ValueError, EOFError) as exc:
-            raise UndecodableMedia(f"the video could not be opened ({_reason(exc)})") from None
-        return self._container
-
-    def __exit__(self, *exc: object) -> None:
-        if self._container is not None:
-            self._container.close()
-
-
-def _open(data: bytes) -> _Opened:
-    return _Opened(data)
+@contextmanager
+def _open(data: bytes) -> Iterator[av.container.InputContainer]:
+    """``av.open`` on bytes, restricted to ``DEMUXERS`` and no protocol; FFmpeg's errors
+    on opening become UndecodableMedia."""
+    try:
+        container = av.open(
+            io.BytesIO(data),
+            mode="r",
+            options={"format_whitelist": DEMUXERS, "protocol_whitelist": "none"},
+        )
+    except (av.error.FFmpegError, OSError, ValueError, EOFError) as exc:
+        raise UndecodableMedia(f"the video could not be opened ({error_reason(exc)})") from None
+    with container:
+        yield container
 
 
 def _info(container: av.container.InputContainer, stream: av.VideoStream) -> VideoInfo:
@@ -239,8 +231,3 @@ def _check_declared(info: VideoInfo, caps: VideoLimits) -> None:
         )
     if info.duration is not None and info.duration * info.frame_rate > caps.max_frames:
         raise VideoTooLarge(f"the video has more than {caps.max_frames} frames")
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]

@@ -100,11 +100,11 @@ def submit(
     return job_id
 
 
-def get(db: Database, job_id: str, client: str | None) -> JobView:
-    """The job, if ``client`` submitted it (None: any client's, for admins)."""
+def get(db: Database, job_id: str, client: str) -> JobView:
+    """The job, if ``client`` submitted it."""
     with db.read_session() as session:
         job = session.get(ScreeningJob, job_id)
-        if job is None or (client is not None and job.client != client):
+        if job is None or job.client != client:
             raise NotFound(f"no screening job {job_id}")
         return JobView(
             id=job.id,

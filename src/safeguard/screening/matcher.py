@@ -234,11 +234,12 @@ def _sequence_candidates(
     bank_id: str,
     radius_of: RadiusOf,
 ) -> list[Candidate]:
-    """One candidate per indexed sequence that any view of the query reaches."""
+    """One candidate per indexed sequence that any view of the query reaches (views with
+    a negative radius still count among the query's frames, but search nothing)."""
     views = [(view, value, radius_of(kind, bank_id, view)) for view, value in queries]
     return [
         Candidate(hit.entry_id, 0, bank_id, kind, hit.distance, hit.view, hit)
-        for hit in index.match_sequence([v for v in views if v[2] >= 0])
+        for hit in index.match_sequence(views)
     ]
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from safeguard.index.base import SequenceHit
 from safeguard.index.hamming import HammingIndex
+from safeguard.signals.base import ORIGINAL_VIEW
 from safeguard.signals.vpdq import QUALITY_THRESHOLD, VpdqFeature, parse
 
 OFFSET_SECONDS = 1.0
@@ -64,7 +65,7 @@ class VideoFrameIndex:
         of its frames, at the closest such distance."""
         results = []
         for value in values:
-            hits = self.match_sequence([("original", value, max_distance)])
+            hits = self.match_sequence([(ORIGINAL_VIEW, value, max_distance)])
             results.append(sorted(((h.entry_id, h.distance) for h in hits), key=_by_distance))
         return results
 
