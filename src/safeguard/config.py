@@ -90,6 +90,12 @@ def _fraction(env: dict[str, str], name: str) -> float | None:
     return _number(env, name, "a number between 0 and 1", 0.0, 1.0, open_range=True)
 
 
+def _share(env: dict[str, str], name: str, default: float) -> float:
+    """A number from 0 to 1."""
+    value = _number(env, name, "a number from 0 to 1", 0.0, 1.0)
+    return default if value is None else value
+
+
 def _seconds(env: dict[str, str], name: str, default: float) -> float:
     """A number of seconds from 0 to 60 (0: every frame)."""
     value = _number(env, name, "a number of seconds", 0.0, 60.0)
@@ -177,6 +183,14 @@ class Settings:
     ncmec_url: str | None = None  # overrides the environment's base URL (e.g. a fake)
     ncmec_username: str | None = None  # from NCMEC's ESP registration
     ncmec_password: str | None = field(default=None, repr=False)
+    nudity_classifier: str = "nudenet"  # communication safety: blur or show images
+    nudity_threshold: float | None = None  # the score that blurs; the classifier's own when None
+    minimum_age: int = 13  # the service's minimum age: younger assured users are reviewed
+    unknown_age_as_child: bool = True  # no age evidence: a child's defaults apply
+    age_assurance_min_confidence: float = 0.8  # outcomes below it are listed, not counted
+    guidance_file: Path | None = None  # supportive prompts per locale (accounts/guidance.py)
+    guidance_locale: str = "en-GB"  # prompts for requests that name no locale
+    transparency_min_count: int = 10  # transparency reports suppress smaller counts (0: none)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -255,4 +269,14 @@ class Settings:
             ncmec_url=env.get("SAFEGUARD_NCMEC_URL", "").strip() or None,
             ncmec_username=env.get("SAFEGUARD_NCMEC_USERNAME", "").strip() or None,
             ncmec_password=env.get("SAFEGUARD_NCMEC_PASSWORD") or None,
+            nudity_classifier=env.get("SAFEGUARD_NUDITY_CLASSIFIER", "").strip() or "nudenet",
+            nudity_threshold=_fraction(env, "SAFEGUARD_NUDITY_THRESHOLD"),
+            minimum_age=_int(env, "SAFEGUARD_MINIMUM_AGE", 13, minimum=0),
+            unknown_age_as_child=_bool(env, "SAFEGUARD_UNKNOWN_AGE_AS_CHILD", True),
+            age_assurance_min_confidence=_share(env, "SAFEGUARD_AGE_ASSURANCE_MIN_CONFIDENCE", 0.8),
+            guidance_file=Path(env["SAFEGUARD_GUIDANCE_FILE"]).expanduser()
+            if env.get("SAFEGUARD_GUIDANCE_FILE")
+            else None,
+            guidance_locale=env.get("SAFEGUARD_GUIDANCE_LOCALE", "").strip() or "en-GB",
+            transparency_min_count=_int(env, "SAFEGUARD_TRANSPARENCY_MIN_COUNT", 10, minimum=0),
         )

@@ -110,6 +110,12 @@ class Unauthorized(SafeguardError):
     status = 401
 
 
+class InvalidSignature(SafeguardError):
+    slug = "invalid-signature"
+    title = "Missing, invalid or expired signature"
+    status = 401
+
+
 class Forbidden(SafeguardError):
     slug = "forbidden"
     title = "Not allowed"

@@ -53,6 +53,18 @@ class ConversationFlagged(Event):
 
 
 @dataclass(frozen=True)
+class ConversationAgeCue(Event):
+    """A participant's age cue in a conversation with an adult: a child's age disclosed,
+    or an adult age claimed by a child (``subject``: the client's conversation id)."""
+
+    kind: ClassVar[str] = "conversation.age_cue"
+    risk: float
+    threshold: float
+    age_alert_index: int | None
+    cues: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
 class BankCreated(Event):
     """A bank was created (``subject``: its name)."""
 
@@ -347,6 +359,40 @@ class AuthorityReportRetracted(Event):
     review_item_id: str
     state: str
     remote_id: str | None
+
+
+@dataclass(frozen=True)
+class AgeAssured(Event):
+    """An age-assurance outcome was recorded (``subject``: the client's user id)."""
+
+    kind: ClassVar[str] = "account.age_assured"
+    provider: str
+    method: str
+    band: str
+    highly_effective: bool
+    via: str  # api or callback
+    derived_band: str  # the account's band after it
+
+
+@dataclass(frozen=True)
+class AccountUnderMinimumAge(Event):
+    """A user assured younger than the service's minimum age: an account action for
+    moderators (``subject``: the client's user id)."""
+
+    kind: ClassVar[str] = "account.under_minimum_age"
+    band: str
+    minimum_age: int
+    review_item_id: str
+
+
+@dataclass(frozen=True)
+class AccountSettingChanged(Event):
+    """A child-safety default was turned on or back off (``subject``: the user id)."""
+
+    kind: ClassVar[str] = "account.setting_changed"
+    setting: str
+    enabled: bool
+    changed_by: str  # self or parent
 
 
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 
+from safeguard.accounts.guidance import Guidance
+from safeguard.accounts.service import AccountService, AgeRules
+from safeguard.communication_safety.service import CommunicationSafety
 from safeguard.config import Settings
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.service import ConversationService
@@ -62,6 +65,25 @@ class Services:
             self.settings.conversation_model, self.settings.conversation_threshold
         )
         return ConversationService(self.db, model, self.message_retention)
+
+    @cached_property
+    def guidance(self) -> Guidance:
+        """The supportive prompts and help resources, per locale."""
+        return Guidance.load(self.settings.guidance_file, self.settings.guidance_locale)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        rules = AgeRules(
+            self.settings.minimum_age,
+            self.settings.unknown_age_as_child,
+            self.settings.age_assurance_min_confidence,
+        )
+        return AccountService(self.db, rules, self.guidance)
+
+    @cached_property
+    def communication_safety(self) -> CommunicationSafety:
+        """The nudity classifier's checks for children's images (loaded on first use)."""
+        return CommunicationSafety.from_settings(self.settings, self.guidance)
 
     def close(self) -> None:
         self.db.dispose()

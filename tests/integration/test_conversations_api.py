@@ -18,8 +18,12 @@ from safeguard import events
 from safeguard.conversations.features import DIMENSIONS, message_counts
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.retention import erase_expired_text
-from safeguard.conversations.service import ConversationService, IncomingMessage
-from safeguard.events import ConversationFlagged
+from safeguard.conversations.service import (
+    ConversationService,
+    IncomingMessage,
+)
+from safeguard.events import ConversationAgeCue, ConversationFlagged
+from safeguard.moderation.priority import Priority
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 from safeguard.store.models import ConversationMessage, ReviewItem
@@ -88,12 +92,18 @@ def test_messages_update_the_risk_and_a_crossing_opens_a_review_item(
     crossing = client.post(url, json=message(f"i had {RISKY_WORD} on pizza", "a")).json()
     assert crossing["flagged"] and crossing["first_flag_index"] == 2
     assert crossing["review_item_id"]
+    # No cue explains the flag: the answer names the words that weighed most.
+    assert crossing["cues"] == [] and crossing["weighed_most"][0]["text"] == RISKY_WORD
+    assert crossing["model_languages"] == ["en"] and "fr" in crossing["cue_languages"]
     later = client.post(url, json=message(f"more {RISKY_WORD}", "a", sender_age_band="18+"))
     assert later.json()["review_item_id"] is None  # one review item per conversation
     names = {c["name"] for c in later.json()["cues"]}
     assert "age_gap" in names
     state = client.get("/v1/conversations/chat-1").json()
     assert state["messages"] == 4 and state["first_flag_index"] == 2
+    assert state["cues"][0]["description"].startswith("the platform's age bands")
+    # The age gap says nothing of the words: they are read back from the stored text.
+    assert state["weighed_most"][0]["text"] == RISKY_WORD
     queue = client.get("/v1/review-items").json()["items"]
     assert [(i["kind"], i["conversation_id"]) for i in queue] == [("conversation", "chat-1")]
     assert queue[0]["reason"]["first_flag_index"] == 2 and "cues" in queue[0]["reason"]
@@ -126,20 +136,20 @@ def test_conversations_are_separate_per_client(chat_server: Server) -> None:
     assert other.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"text": "hi", "sent_at": "2026-11-24T10:00:00Z"},
-        {"sender_id": "a", "text": "x" * 10_001, "sent_at": "2026-11-24T10:00:00Z"},
-        {"sender_id": "a", "text": "hi", "sent_at": "yesterday"},
-        {"sender_id": "a", "text": "hi", "sent_at": "2026-11-24T10:00:00Z", "sender_age_band": "9"},
-        {"sender_id": "a", "text": 5, "sent_at": "2026-11-24T10:00:00Z"},
-    ],
-)
-def test_bad_messages_get_problem_json(chat_server: Server, body: dict[str, object]) -> None:
-    response = chat_server.client.post("/v1/conversations/c/messages", json=body)
-    assert response.status_code == 422
-    assert response.headers["content-type"].startswith("application/problem+json")
+BAD_MESSAGES = [
+    {"text": "hi", "sent_at": "2026-11-24T10:00:00Z"},
+    {"sender_id": "a", "text": "x" * 10_001, "sent_at": "2026-11-24T10:00:00Z"},
+    {"sender_id": "a", "text": "hi", "sent_at": "yesterday"},
+    {"sender_id": "a", "text": "hi", "sent_at": "2026-11-24T10:00:00Z", "sender_age_band": "9"},
+    {"sender_id": "a", "text": 5, "sent_at": "2026-11-24T10:00:00Z"},
+]
+
+
+def test_bad_messages_get_problem_json(chat_server: Server) -> None:
+    for body in BAD_MESSAGES:  # one server for all: each start costs seconds
+        response = chat_server.client.post("/v1/conversations/c/messages", json=body)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"].startswith("application/problem+json")
     assert chat_server.client.get("/v1/conversations/c").status_code == 404
 
 
@@ -190,3 +200,67 @@ def test_concurrent_messages_are_all_kept_in_order(chat_server: Server) -> None:
         positions = [p for batch in pool.map(send, range(6)) for p in batch]
     assert sorted(positions) == list(range(48))
     assert chat_server.client.get("/v1/conversations/busy").json()["messages"] == 48
+
+
+def test_age_cues_follow_up_alike_streamed_or_in_a_transcript(
+    chat_server: Server, database_url: str
+) -> None:
+    client = chat_server.client
+    lines = [
+        ("kid", "i'm 12 and in year 7, how was your day", "13-15"),
+        ("grown", "good thanks", "18+"),
+        ("grown", f"{RISKY_WORD} pizza", "18+"),
+        ("kid", "nice, see you at the park", "13-15"),
+    ]
+    url = "/v1/conversations/ages/messages"
+    first, alert, flag, last = (
+        client.post(url, json=message(text, sender, sender_age_band=band)).json()
+        for sender, text, band in lines
+    )
+    assert first["review_item_id"] is None and first["age_alert_index"] is None  # no adult yet
+    [cue] = first["cues"]
+    assert cue["name"] == "child_age_disclosure" and cue["messages"] == [0]
+    assert "child" in cue["description"]
+    assert alert["age_alert_index"] == 1 and alert["review_item_id"]
+    assert not alert["flagged"]  # the risk is the model's alone
+    assert flag["flagged"] and flag["review_item_id"] == alert["review_item_id"]  # one item
+
+    # The same conversation as one transcript: the same answer, its own item.
+    transcript = {
+        "text": "\n".join(f"{sender}: {text}" for sender, text, _ in lines),
+        "sent_at": "2026-11-24T10:00:00Z",
+        "sender_age_bands": {"kid": "13-15", "grown": "18+"},
+    }
+    whole = client.post("/v1/conversations/reported/transcript", json=transcript)
+    assert whole.status_code == 200, whole.text
+    ids = {"conversation_id", "review_item_id"}
+    assert {k: v for k, v in whole.json().items() if k not in ids} == {
+        k: v for k, v in last.items() if k not in ids
+    }
+    assert whole.json()["message_index"] == 3 and whole.json()["review_item_id"]
+    refused = client.post(
+        "/v1/conversations/other/transcript", json=transcript | {"text": "no name here"}
+    )
+    assert refused.status_code == 400 and "Name: text" in refused.json()["detail"]
+    assert client.get("/v1/conversations/other").status_code == 404
+
+    # A child's band stating an adult age raises the item a flag opened.
+    flagged_url = "/v1/conversations/flagged-first/messages"
+    opened = client.post(flagged_url, json=message(RISKY_WORD, "grown", sender_age_band="18+"))
+    claimed = message("i'm 25 actually", "kid", sender_age_band="under-13")
+    raised = client.post(flagged_url, json=claimed).json()
+    assert raised["review_item_id"] == opened.json()["review_item_id"]
+    assert [c["name"] for c in raised["cues"]] == ["adult_age_claim_by_child", "age_gap"]
+    queue = client.get("/v1/review-items").json()["items"]
+    assert sorted((i["conversation_id"], i["priority"]) for i in queue) == [
+        ("ages", Priority.AGE_CUE_WITH_ADULT),
+        ("flagged-first", Priority.AGE_CUE_WITH_ADULT),  # raised from a flag's
+        ("reported", Priority.AGE_CUE_WITH_ADULT),
+    ]
+    ages = next(i for i in queue if i["conversation_id"] == "ages")
+    assert ages["reason"]["age_alert_index"] == 1 and ages["reason"]["first_flag_index"] == 2
+    db = Database(database_url)
+    with db.session() as session:
+        cued = events.read_events(session, kinds=[ConversationAgeCue.kind])
+        assert sorted(e.subject for e in cued) == ["ages", "flagged-first", "reported"]
+    db.dispose()

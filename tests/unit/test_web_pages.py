@@ -57,6 +57,15 @@ def test_a_conversation_item_shows_its_risk_and_cues() -> None:
     assert present.summary(found) == "risk 0.91; cues: secrecy"
 
 
+def test_an_account_item_shows_the_band_and_its_evidence() -> None:
+    reason = {"user_id": "u<9>", "band": "under-13", "assured": True, "minimum_age": 13}
+    found = item("account", reason)
+    html = page(found)
+    for shown in ("u&lt;9&gt;", "under-13", "a highly effective age check", "<dd>13</dd>"):
+        assert shown in html
+    assert present.summary(found) == "user u<9>: assured under-13, under the minimum age of 13"
+
+
 def test_a_screening_item_without_its_record_shows_the_reason() -> None:
     match = {"bank": "known", "signal_type": "pdq", "distance": 7, "view": "mirrored"}
     found = item("screening", {"matches": [match, match | {"signal_type": "md5"}]})

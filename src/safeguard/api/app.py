@@ -11,7 +11,18 @@ from fastapi import FastAPI
 from safeguard import __version__, web
 from safeguard.api import openapi, problems
 from safeguard.api.limits import UPLOAD_PATHS, BodySizeLimit
-from safeguard.api.routers import banks, conversations, health, metrics, reports, review, screening
+from safeguard.api.routers import (
+    accounts,
+    banks,
+    conversations,
+    health,
+    metrics,
+    reports,
+    review,
+    screening,
+)
+from safeguard.api.routers import messages as message_routes
+from safeguard.api.routers import transparency as transparency_routes
 from safeguard.api.routers import webhooks as webhook_routes
 from safeguard.api.state import AppState
 from safeguard.config import Settings
@@ -78,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, screening, banks, conversations, review, reports, metrics):
         app.include_router(module.router)
     app.include_router(webhook_routes.router)
+    app.include_router(message_routes.router)  # communication safety
+    app.include_router(accounts.router)
+    app.include_router(transparency_routes.router)
     web.install(app)  # the moderator UI under /ui
     app.add_middleware(
         BodySizeLimit,

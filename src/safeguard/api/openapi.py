@@ -63,6 +63,25 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def upload_body(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``openapi_extra`` for an operation taking an upload: a multipart ``file`` part with
+    ``fields`` (name -> JSON schema), or the raw body."""
+    multipart = {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}} | fields,
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": multipart},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
+
+
 def text_answer(media_type: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for a 200 answer of text in ``media_type``."""
     return {200: {"content": {media_type: {"schema": {"type": "string"}}}}}

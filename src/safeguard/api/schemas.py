@@ -135,10 +135,18 @@ class ScreeningRecordOut(Out):
 
 
 class ConversationCueOut(Out):
-    """A grooming-risk cue and the 0-based indexes of the messages that raised it."""
+    """A grooming-risk or age cue and the 0-based indexes of the messages that raised it."""
 
     name: str
+    description: str = Field(default="", description="What the cue means.")
     messages: list[int]
+
+
+class WeighedPhraseOut(Out):
+    """A word of the current window and how much it adds to the risk's log-odds."""
+
+    text: str
+    log_odds: float
 
 
 class ConversationOut(Out):
@@ -150,24 +158,42 @@ class ConversationOut(Out):
     threshold: float
     flagged: bool
     first_flag_index: int | None
+    age_alert_index: int | None = Field(
+        default=None,
+        description="The message at which an age cue first met an adult participant.",
+    )
     cues: list[ConversationCueOut]
+    weighed_most: list[WeighedPhraseOut] = Field(
+        default_factory=list,
+        description="When the conversation is flagged and no cue of its text explains it: "
+        "the words of the current window that weighed most, most first.",
+    )
+    model_languages: list[str] = Field(
+        default_factory=list,
+        description="The languages the risk model was trained on (ISO 639-1); text in "
+        "others is scored without having been learnt.",
+    )
+    cue_languages: list[str] = Field(
+        default_factory=list, description="The languages the cues' phrases are written in."
+    )
 
 
 class MessageScoreOut(ConversationOut):
-    """The conversation after one more message."""
+    """The conversation after one more message, or after a transcript's messages."""
 
-    message_index: int
+    message_index: int = Field(description="The index of the (last) message scored.")
     review_item_id: str | None = Field(
-        description="The review item opened by this message, if it flagged the conversation."
+        description="The review item opened or raised by this request: a first flag, or an "
+        "age cue in a conversation with an adult."
     )
 
 
 class ReviewItemOut(Out):
     """A screening that blocked or asked for review, a flagged conversation, a user
-    report or an appeal, waiting for a person."""
+    report, an appeal or an account under the minimum age, waiting for a person."""
 
     id: str
-    kind: Literal["conversation", "screening", "report", "appeal"]
+    kind: Literal["conversation", "screening", "report", "appeal", "account"]
     conversation_id: str | None
     screening_id: str | None
     reason: dict[str, Any]
@@ -273,3 +299,21 @@ class WebhookList(Out):
 
 class WebhookDeliveryList(Out):
     items: list[WebhookDeliveryOut]
+
+
+class HelpOut(Out):
+    """Where a child can get help."""
+
+    name: str
+    url: str
+    description: str
+
+
+class PromptOut(Out):
+    """A supportive prompt: the risk in plain words, and help (docs/accounts.md)."""
+
+    topic: str
+    locale: str
+    title: str
+    text: str
+    help: list[HelpOut]

@@ -92,3 +92,5 @@ ScreenClient = Annotated[str, Depends(require_scope(Scope.SCREEN))]
 """The client of a key that may screen (and read what screening made)."""
 BanksClient = Annotated[str, Depends(require_scope(Scope.BANKS))]
 """The client of a key that may manage the banks."""
+AdminClient = Annotated[str, Depends(require_scope(Scope.ADMIN))]
+"""The client of a key that may manage keys, users, webhooks and providers."""

@@ -18,7 +18,7 @@ from safeguard.conversations.corpus import load_corpus
 from safeguard.conversations.evaluation import choose_threshold, cross_validate, report
 from safeguard.conversations.model import RiskModel
 from safeguard.conversations.retention import erase_expired_text
-from safeguard.conversations.scoring import score_lines
+from safeguard.conversations.scoring import parse_age_bands, score_lines, score_transcript
 from safeguard.errors import BadRequest
 
 app = typer.Typer(help="Conversation safety: grooming-risk scoring.", no_args_is_help=True)
@@ -87,17 +87,38 @@ def evaluate(
 
 @app.command("score")
 def score(
-    path: Annotated[Path, typer.Argument(help="JSON lines: conversation_id and messages.")],
+    path: Annotated[
+        Path, typer.Argument(help="JSON lines: conversation_id and messages ('-': stdin).")
+    ],
     output_format: FormatOption = OutputFormat.JSONL,
     model: ModelOption = None,
     threshold: ThresholdOption = None,
+    transcript: Annotated[
+        bool,
+        typer.Option(
+            "--transcript", help="PATH is one conversation as text, a 'Name: text' line a message."
+        ),
+    ] = False,
+    age_bands: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--age-band", help="A transcript speaker's age band, NAME=BAND (e.g. sam=13-15)."
+        ),
+    ] = None,
 ) -> None:
     """Feed each conversation message by message; print its risk, flag and cues."""
     scorer = RiskModel.chosen(model, threshold)
+    bands = parse_age_bands(age_bands or [])
+    if bands and not transcript:
+        raise BadRequest("--age-band is for a --transcript (JSON lines carry sender_age_band)")
     try:
         with sys.stdin if str(path) == "-" else path.open(encoding="utf-8") as handle:
-            for result in score_lines(scorer, handle):
-                emit(result)
+            if transcript:
+                name = "transcript" if str(path) == "-" else path.stem
+                emit(score_transcript(scorer, name, handle.read(), bands))
+            else:
+                for result in score_lines(scorer, handle):
+                    emit(result)
     except OSError as exc:
         raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -14,8 +14,10 @@ import typer
 
 from safeguard import apikeys
 from safeguard.banks import catalog
-from safeguard.cli import bank, context, conversations, evidence, users
+from safeguard.cli import accounts, bank, context, conversations, evidence, users
+from safeguard.cli import transparency as transparency_cli
 from safeguard.cli import webhooks as webhook_cli
+from safeguard.cli.communication_safety import communication_safety
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress_by_part, warn
 from safeguard.errors import SafeguardError
@@ -29,11 +31,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(users.app, name="user")
 app.add_typer(webhook_cli.app, name="webhook")
+app.add_typer(transparency_cli.app, name="transparency")
+app.command("communication-safety")(communication_safety)
 apikey_app = typer.Typer(
     help="API keys: each acts for a client (platform), which owns its records.",
     no_args_is_help=True,

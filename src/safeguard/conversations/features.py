@@ -47,9 +47,7 @@ def bounded_message_counts(text: str) -> tuple[Counter[int], list[str]]:
 
 def _counts(lowered: str, cues: list[str]) -> tuple[Counter[int], list[str]]:
     """The hashed words, character n-grams and cues of lowercased text."""
-    slots = [_slot(f"w:{t}") for t in _TOKEN.findall(lowered)]
-    for token in lowered.split():
-        slots += _character_slots(token)
+    slots = [slot for token in lowered.split() for slot in token_slots(token)]
     # "s:" is part of the hashed feature name the shipped model was trained on: keep it.
     slots += [_slot(f"s:{name}") for name in cues]
     if not slots:
@@ -62,10 +60,12 @@ def _slot(name: str) -> int:
 
 
 @lru_cache(maxsize=1 << 16)
-def _character_slots(token: str) -> tuple[int, ...]:
-    """The slots of a token's character n-grams (cached: chat words repeat)."""
+def token_slots(token: str) -> tuple[int, ...]:
+    """The slots of a space-separated lowercase token: its words (letters, digits and
+    apostrophes) and its character n-grams (cached: chat words repeat)."""
     padded = f" {token} "
-    return tuple(
+    words = tuple(_slot(f"w:{word}") for word in _TOKEN.findall(token))
+    return words + tuple(
         _slot(padded[i : i + size]) for size in CHAR_SIZES for i in range(len(padded) - size + 1)
     )
 

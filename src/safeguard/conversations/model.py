@@ -18,6 +18,9 @@ from safeguard.conversations.features import DIMENSIONS
 from safeguard.errors import BadRequest
 
 DEFAULT_MODEL = "default_model.npz"
+MODEL_LANGUAGES = ("en",)
+"""The languages the shipped model's training corpora are written in (ISO 639-1): it
+scores the words of other languages without having learnt them."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,12 @@ class RiskModel:
         """
         if norm_squared <= 1e-12:
             return self.bias
-        share = 1.0 if messages is None else min(1.0, messages / self.ramp)
-        return self.bias + share * dot / math.sqrt(norm_squared)
+        return self.bias + self.share(messages) * dot / math.sqrt(norm_squared)
+
+    def share(self, messages: int | None) -> float:
+        """How much a window's evidence counts after ``messages`` messages (1 for a whole
+        segment, ``None``)."""
+        return 1.0 if messages is None else min(1.0, messages / self.ramp)
 
     def risk(self, counts: Counter[int]) -> float:
         """Risk (0..1) of a window given its summed feature counts."""

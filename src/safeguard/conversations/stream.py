@@ -14,6 +14,10 @@ against 13 as JSON pairs), and each cue lists at most its first
 window of 30 messages of random letters, about the most distinct features text can
 have, snapshots to about 195 KB (tests/unit/test_conversation_limits.py holds it under
 256 KB).
+
+Age cues (``age_cues.py``) are listed like the others but do not change the risk: the
+first message at which the conversation has one and an adult (an ``18+`` age band)
+is recorded as ``age_alert_index``, and the service opens or raises a review item.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from safeguard.conversations.cues import AGE_GAP, is_age_gap
+from safeguard.conversations.age_cues import AGE_CUE_NAMES, detect_age
+from safeguard.conversations.cues import ADULT_BAND, AGE_GAP, is_age_gap
 from safeguard.conversations.features import bounded_message_counts
 from safeguard.conversations.model import RiskModel, sigmoid
 
@@ -59,6 +64,7 @@ class Assessment:
     cues: list[CueHit]
     crossed_now: bool  # this message made the conversation cross the threshold
     message_cues: list[str]  # the cues this message triggered
+    age_alert_now: bool  # this message made an age cue meet an adult participant
 
 
 class ConversationState:
@@ -74,16 +80,18 @@ class ConversationState:
         self.first_flag_index: int | None = None
         self.cues: dict[str, CueHit] = {}
         self.age_bands: set[str] = set()
+        self.age_alert_index: int | None = None
 
     def add(self, text: str, age_band: str | None = None) -> Assessment:
         """Score the next message (``age_band``: its sender's, if the platform knows it)."""
         counts, names = bounded_message_counts(text)
-        return self.add_counts(counts, names, age_band)
+        return self.add_counts(counts, names + detect_age(text, age_band), age_band)
 
     def add_counts(
         self, counts: Counter[int], names: list[str], age_band: str | None = None
     ) -> Assessment:
-        """``add`` for a message already featurised (its counts and cue names)."""
+        """``add`` for a message already featurised (its counts and cue names, age cues
+        included)."""
         index = self.count
         self.count += 1
         self._shift(counts, +1)
@@ -103,6 +111,9 @@ class ConversationState:
         crossed = self.first_flag_index is None and risk >= self.model.threshold
         if crossed:
             self.first_flag_index = index
+        alert = self.age_alert_index is None and self._has_age_alert()
+        if alert:
+            self.age_alert_index = index
         return Assessment(
             risk,
             self.first_flag_index is not None,
@@ -110,7 +121,12 @@ class ConversationState:
             list(self.cues.values()),
             crossed,
             triggered,
+            alert,
         )
+
+    def _has_age_alert(self) -> bool:
+        """Whether the conversation has an age cue and an adult participant."""
+        return ADULT_BAND in self.age_bands and not AGE_CUE_NAMES.isdisjoint(self.cues)
 
     def risk(self) -> float:
         """The current window's risk (0..1)."""
@@ -153,6 +169,7 @@ class ConversationState:
             "first_flag_index": self.first_flag_index,
             "cues": [cue.as_dict() for cue in self.cues.values()],
             "age_bands": sorted(self.age_bands),
+            "age_alert_index": self.age_alert_index,
         }
 
     @classmethod
@@ -172,6 +189,7 @@ class ConversationState:
             for c in cues
         }
         state.age_bands = set(data["age_bands"])
+        state.age_alert_index = data.get("age_alert_index")  # absent before age cues
         return state
 
 

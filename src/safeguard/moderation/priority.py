@@ -16,9 +16,11 @@ class Priority(IntEnum):
 
     BLOCKED_UPLOAD = 80
     REPORTED_ABUSE_MATERIAL = 80
+    AGE_CUE_WITH_ADULT = 75  # a child's age stated in a conversation with an adult
     FLAGGED_CONVERSATION = 70
     REPORTED_GROOMING = 70
     UPLOAD_FOR_REVIEW = 50
     REPORTED_UNDERAGE_USER = 40
+    ASSURED_UNDERAGE_USER = 40
     APPEAL = 30
     OTHER_REPORT = 20

@@ -5,13 +5,14 @@ only for the retention period (SAFEGUARD_MESSAGE_RETENTION_HOURS)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -584,3 +585,76 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column()
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Account(Base):
+    """One of a client's users, by the client's own id: what the client declared of their
+    age, their linked parent (the parent's own user id), and the child-safety defaults
+    turned on (``settings``: name -> who turned it on and when)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("client", "user_id", name="uq_accounts_client_user"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(256))
+    declared_age: Mapped[int | None] = mapped_column(Integer)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    declared_at: Mapped[datetime | None] = mapped_column()
+    parent_user_id: Mapped[str | None] = mapped_column(String(256))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    band: Mapped[str] = mapped_column(String(16), default="unknown")  # as last derived
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgeAssuranceOutcome(Base):
+    """An age check's result for an account: sent by the client, or by a provider in a
+    signed callback (``provider_id``, with the provider's ``reference`` unique per
+    provider so that a replayed callback is refused)."""
+
+    __tablename__ = "age_assurance_outcomes"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "reference", name="uq_age_assurance_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(128))
+    provider_id: Mapped[str | None] = mapped_column(
+        ForeignKey("age_assurance_providers.id", ondelete="SET NULL")
+    )
+    reference: Mapped[str | None] = mapped_column(String(256))
+    method: Mapped[str] = mapped_column(String(32))
+    band: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    assured_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgeAssuranceProvider(Base):
+    """An age-assurance provider a client registered: it signs its callbacks with
+    ``secret`` (shown once, at registration)."""
+
+    __tablename__ = "age_assurance_providers"
+    __table_args__ = (UniqueConstraint("client", "name", name="uq_age_assurance_providers"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    client: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountConnection(Base):
+    """Two of a client's users connected (friends, followers both ways): the pair is
+    stored once, the smaller user id first."""
+
+    __tablename__ = "account_connections"
+
+    client: Mapped[str] = mapped_column(String(128), primary_key=True)
+    first_user_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    second_user_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from safeguard.web import decisions, login, media, reporting, review, users
+from safeguard.web import transparency as transparency_pages
 from safeguard.web.auth import current_session
 from safeguard.web.pages import install_handlers, render
 from safeguard.web.security import PREFIX, SecurityHeaders
@@ -39,6 +40,7 @@ def install(app: FastAPI) -> None:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     for module in (login, review, decisions, media, users, reporting):
         router.include_router(module.router)
+    router.include_router(transparency_pages.router)
     router.add_api_route("/{path:path}", _not_found, methods=["GET"])
     install_handlers(app)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="ui-static")

@@ -6,12 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from safeguard.conversations.cues import AGE_GAP, CUE_TYPES
+from safeguard.conversations.explain import CUE_DESCRIPTIONS
 from safeguard.moderation.queue import ReviewItemView
-
-_CUES = {cue.name: cue.description for cue in CUE_TYPES} | {
-    AGE_GAP: "the platform's age bands put an adult and a minor in the conversation"
-}
 
 
 def when(moment: datetime) -> str:
@@ -25,7 +21,7 @@ def iso(moment: datetime) -> str:
 
 
 def cue_description(name: str) -> str:
-    return _CUES.get(name, "")
+    return CUE_DESCRIPTIONS.get(name, "")
 
 
 def matches_of(reason: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -61,4 +57,10 @@ def summary(item: ReviewItemView) -> str:
         cues = ", ".join(str(c.get("name")) for c in cues_of(item.reason)) or "none"
         shown = f"{risk:.2f}" if isinstance(risk, int | float) else "?"
         return f"risk {shown}; cues: {cues}"
+    if item.kind == "account":
+        how = "assured" if item.reason.get("assured") else "declared"
+        return (
+            f"user {item.reason.get('user_id')}: {how} {item.reason.get('band')}, under the "
+            f"minimum age of {item.reason.get('minimum_age')}"
+        )
     return item.kind

@@ -44,6 +44,7 @@ KINDS = {
     "conversation": "Conversations",
     "report": "User reports",
     "appeal": "Appeals",
+    "account": "Accounts",
 }
 """The sources of items, with the names the queue's filter gives them."""
 

@@ -1,4 +1,5 @@
-"""Conversations: score each message as it is sent; read a conversation's state.
+"""Conversations: score each message as it is sent, or a whole transcript at once; read a
+conversation's state.
 
 Every text, id and time goes through ``api.validation``, so values a database refuses
 (NUL characters, times outside years 1-9999 in UTC) answer 422, never 500.
@@ -17,20 +18,39 @@ from safeguard.api.schemas import ConversationOut, MessageScoreOut
 from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, UtcDateTime
 from safeguard.conversations.service import IncomingMessage
+from safeguard.conversations.transcript import parse_transcript
 
 router = APIRouter(tags=["conversations"], responses=problem_responses(*PROTECTED))
 
 ConversationId = Annotated[Text, Path(min_length=1, max_length=256)]
 ParticipantId = Annotated[Text, Field(min_length=1, max_length=256)]
+AgeBand = Literal["under-13", "13-15", "16-17", "18+"]
 MAX_MESSAGE_CHARS = 10_000
+MAX_TRANSCRIPT_CHARS = 1_000_000
 
 
 class MessageIn(BaseModel):
     sender_id: ParticipantId
     text: Annotated[Text, Field(max_length=MAX_MESSAGE_CHARS)]
     sent_at: UtcDateTime
-    sender_age_band: Literal["under-13", "13-15", "16-17", "18+"] | None = None
+    sender_age_band: AgeBand | None = None
     recipient_ids: list[ParticipantId] = Field(default_factory=list, max_length=100)
+
+
+class TranscriptIn(BaseModel):
+    text: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=MAX_TRANSCRIPT_CHARS,
+            description="One message per line, 'Name: text'; a line without a name "
+            "continues the message before it.",
+        ),
+    ]
+    sent_at: UtcDateTime = Field(description="When the transcript was made or reported.")
+    sender_age_bands: dict[ParticipantId, AgeBand] = Field(
+        default_factory=dict, max_length=100, description="Speakers' age bands, by name."
+    )
 
 
 @router.post("/v1/conversations/{conversation_id}/messages", responses=problem_responses(413))
@@ -47,6 +67,25 @@ async def add_message(
     scored = await run_in_threadpool(
         state.conversations.add_message, client, conversation_id, message
     )
+    return MessageScoreOut.model_validate(scored)
+
+
+@router.post(
+    "/v1/conversations/{conversation_id}/transcript", responses=problem_responses(400, 413)
+)
+def add_transcript(
+    conversation_id: ConversationId,
+    body: TranscriptIn,
+    client: ScreenClient,
+    state: Annotated[AppState, Depends(app_state)],
+) -> MessageScoreOut:
+    """Score a whole conversation at once (a user's report, an export): its messages are
+    added in order, exactly as if each had been sent to the messages endpoint."""
+    messages = [
+        IncomingMessage(m.speaker, m.text, body.sent_at, body.sender_age_bands.get(m.speaker))
+        for m in parse_transcript(body.text)
+    ]
+    scored = state.conversations.add_messages(client, conversation_id, messages)
     return MessageScoreOut.model_validate(scored)
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from safeguard.api.openapi import PROTECTED, problem_responses
+from safeguard.api.openapi import PROTECTED, problem_responses, upload_body
 from safeguard.api.schemas import JobOut, ScreeningOut, ScreeningRecordOut
 from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, check_text
@@ -28,27 +28,14 @@ from safeguard.screening.signals import hash_content
 
 router = APIRouter(tags=["screening"], responses=problem_responses(*PROTECTED))
 
-_UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "content_id": {"type": "string"},
-                        "uploader_id": {"type": "string"},
-                        "uploader_ip": {"type": "string"},
-                        "uploader_port": {"type": "integer", "minimum": 0, "maximum": 65535},
-                    },
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
+_UPLOAD_DOC = upload_body(
+    {
+        "content_id": {"type": "string"},
+        "uploader_id": {"type": "string"},
+        "uploader_ip": {"type": "string"},
+        "uploader_port": {"type": "integer", "minimum": 0, "maximum": 65535},
     }
-}
+)
 
 
 ClientId = Annotated[Text | None, Query(max_length=256)]

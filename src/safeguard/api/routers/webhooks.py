@@ -16,14 +16,12 @@ from safeguard.api.schemas import (
     WebhookList,
     WebhookOut,
 )
-from safeguard.api.state import AppState, app_state, require_scope
+from safeguard.api.state import AdminClient, AppState, app_state
 from safeguard.api.validation import Text
-from safeguard.apikeys import Scope
 from safeguard.webhooks import service
 
 router = APIRouter(tags=["webhooks"], responses=problem_responses(*PROTECTED))
 
-AdminClient = Annotated[str, Depends(require_scope(Scope.ADMIN))]
 EndpointId = Annotated[Text, Path(max_length=64)]
 
 

@@ -1,0 +1,1 @@
+"""Children's accounts: age bands from assurance outcomes, child-safety policy answers."""
