@@ -321,7 +321,8 @@ FIRST = {
     "opened": {"screening": 2, "report": 1, "account": 1, "appeal": 1},
     "outcomes": {"confirmed": 3, "false_positive": 1, "granted": 1},
     "reversed": 1,
-    "precision": {"age_assurance": (1, 0), "hash_match": (1, 1), "user_report": (1, 0)},
+    # The upload's confirmation was reversed on appeal: only the false positive stands.
+    "precision": {"age_assurance": (1, 0), "hash_match": (0, 1), "user_report": (1, 0)},
     "user_reports": {
         "received": 2,
         "category": {"csam": 1, "underage_user": 1},

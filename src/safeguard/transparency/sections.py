@@ -75,14 +75,15 @@ def review(facts: Facts) -> Figures:
     opened = [i.kind for i in facts.items.values() if start <= i.created_at < end]
     decided = of_kind(facts, ev.ReviewDecided.kind)
     times: dict[str, list[float]] = defaultdict(list)
-    verdicts: dict[str, list[str]] = defaultdict(list)
     for event in decided:
         item = facts.items[event.subject]
-        outcome = str(event.details["outcome"])
-        if outcome != Outcome.ESCALATED.value:
+        if event.details["outcome"] != Outcome.ESCALATED.value:
             times[item.kind].append((event.at - item.created_at).total_seconds())
-        if outcome in CLOSING and item.kind in DETECTORS:
-            verdicts[DETECTORS[item.kind]].append(outcome)
+    verdicts: dict[str, list[str]] = defaultdict(list)
+    for item_id, outcome in standing_verdicts(facts).items():
+        kind = facts.items[item_id].kind
+        if kind in DETECTORS:
+            verdicts[DETECTORS[kind]].append(outcome)
     every_time = [t for kind in sorted(times) for t in times[kind]]
     return {
         "opened": {"total": len(opened), "by_kind": counts(opened, ITEM_KINDS)},
@@ -103,6 +104,20 @@ def review(facts: Facts) -> Figures:
             for detector in sorted(DETECTORS.values())
         },
     }
+
+
+def standing_verdicts(facts: Facts) -> dict[str, str]:
+    """Each item's confirmation or false positive of the period still standing at its
+    end: a decision reversed later in the period (by an admin, or by a granted appeal)
+    no longer counts, and an item decided again counts with its new decision."""
+    standing: dict[str, str] = {}
+    for event in of_kind(facts, ev.ReviewDecided.kind, ev.ReviewReversed.kind):
+        outcome = str(event.details.get("outcome", ""))
+        if event.kind == ev.ReviewReversed.kind:
+            standing.pop(event.subject, None)
+        elif outcome in CLOSING and event.subject in facts.items:
+            standing[event.subject] = outcome
+    return standing
 
 
 def settled_reports(facts: Facts) -> Iterator[tuple[ReportFact, RecordedEvent]]:
