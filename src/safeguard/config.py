@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safeguard.accounts.policy import MAY_TURN_ON, MayTurnOn, parse_may_turn_on
 from safeguard.errors import ConfigError
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -187,6 +188,7 @@ class Settings:
     nudity_threshold: float | None = None  # the score that blurs; the classifier's own when None
     minimum_age: int = 13  # the service's minimum age: younger assured users are reviewed
     unknown_age_as_child: bool = True  # no age evidence: a child's defaults apply
+    child_may_turn_on: MayTurnOn = field(default_factory=lambda: dict(MAY_TURN_ON))
     age_assurance_min_confidence: float = 0.8  # outcomes below it are listed, not counted
     guidance_file: Path | None = None  # supportive prompts per locale (accounts/guidance.py)
     guidance_locale: str = "en-GB"  # prompts for requests that name no locale
@@ -273,6 +275,7 @@ class Settings:
             nudity_threshold=_fraction(env, "SAFEGUARD_NUDITY_THRESHOLD"),
             minimum_age=_int(env, "SAFEGUARD_MINIMUM_AGE", 13, minimum=0),
             unknown_age_as_child=_bool(env, "SAFEGUARD_UNKNOWN_AGE_AS_CHILD", True),
+            child_may_turn_on=parse_may_turn_on(env.get("SAFEGUARD_CHILD_MAY_TURN_ON", "")),
             age_assurance_min_confidence=_share(env, "SAFEGUARD_AGE_ASSURANCE_MIN_CONFIDENCE", 0.8),
             guidance_file=Path(env["SAFEGUARD_GUIDANCE_FILE"]).expanduser()
             if env.get("SAFEGUARD_GUIDANCE_FILE")

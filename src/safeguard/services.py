@@ -77,6 +77,7 @@ class Services:
             self.settings.minimum_age,
             self.settings.unknown_age_as_child,
             self.settings.age_assurance_min_confidence,
+            self.settings.child_may_turn_on,
         )
         return AccountService(self.db, rules, self.guidance)
 

@@ -25,6 +25,7 @@ from safeguard.accounts.policy import (
     Subject,
     answer,
     may_turn_on,
+    parse_may_turn_on,
 )
 from safeguard.errors import ConfigError
 
@@ -193,3 +194,15 @@ def test_a_guidance_file_missing_a_topic_is_refused(tmp_path: Path) -> None:
     path.write_text('{"locales": {"de-DE": {"prompts": {}}}}')
     with pytest.raises(ConfigError, match="de-DE lacks"):
         Guidance.load(path)
+
+
+def test_a_platform_chooses_its_own_table() -> None:
+    table = parse_may_turn_on("location_sharing=; public_profile=16-17")
+    assert not may_turn_on(AgeBand.AGE_16_17, Setting.LOCATION_SHARING, table)  # locked
+    assert not may_turn_on(AgeBand.AGE_13_15, Setting.PUBLIC_PROFILE, table)
+    assert may_turn_on(AgeBand.AGE_16_17, Setting.PUBLIC_PROFILE, table)
+    assert table[Setting.CONNECTION_SUGGESTIONS] == MAY_TURN_ON[Setting.CONNECTION_SUGGESTIONS]
+    assert parse_may_turn_on("") == MAY_TURN_ON
+    for bad in ("location_sharing=unknown", "location_sharing=18+", "teleport=16-17"):
+        with pytest.raises(ConfigError, match="SAFEGUARD_CHILD_MAY_TURN_ON"):
+            parse_may_turn_on(bad)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from safeguard.accounts.bands import AgeBand, AssuranceMethod, Outcome
 from safeguard.accounts.guidance import Guidance
-from safeguard.accounts.policy import Question, Setting
+from safeguard.accounts.policy import Question, Setting, parse_may_turn_on
 from safeguard.accounts.service import AccountService, AgeRules, Declaration
 from safeguard.errors import BadRequest, Conflict, Forbidden, InvalidSignature, NotFound
 from safeguard.events import read_events
@@ -160,6 +160,16 @@ def test_settings_by_the_child_or_parent_only_where_allowed(
     assert not accounts.ask(CLIENT, Question.PROFILE, "stranger", "teen").allowed
     kinds = event_kinds(db)
     assert kinds.count("account.setting_changed") == 2
+
+
+def test_a_default_the_platform_locked_cannot_be_turned_off(db: Database) -> None:
+    table = parse_may_turn_on("location_sharing=")
+    strict = AccountService(db, AgeRules(may_turn_on=table), Guidance.load())
+    view = strict.record_outcome(CLIENT, "teen", assured(AgeBand.AGE_16_17))
+    shown = {s.name: s for s in view.settings}
+    assert not shown["location_sharing"].may_turn_on and shown["public_profile"].may_turn_on
+    with pytest.raises(Forbidden, match="cannot be turned on"):
+        strict.change_setting(CLIENT, "teen", Setting.LOCATION_SHARING, True, "teen")
 
 
 def test_answers_from_connections_parents_and_unknown_users(

@@ -5,7 +5,8 @@ suggested to others nor shown in other users' connection lists, cannot be messag
 users they are not connected with, and has their location hidden; the ICO's Age
 Appropriate Design Code asks for high-privacy defaults. Each default is a setting that
 is off for a child. Some may be turned on, by the child or by a linked parent, only in
-the bands ``MAY_TURN_ON`` allows; the answer then names the setting so the platform
+the bands ``MAY_TURN_ON`` allows (a platform may choose its own table,
+``SAFEGUARD_CHILD_MAY_TURN_ON``); the answer then names the setting so the platform
 shows its supportive prompt. Adults are not restricted here. A user of unknown age is
 a child when the platform says so (the default), with the strictest rules: nothing
 may be turned on until an age is assured.
@@ -16,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from safeguard.accounts.bands import AgeBand
+from safeguard.accounts.bands import CHILD_BANDS, AgeBand
+from safeguard.errors import ConfigError
 
 
 class Setting(StrEnum):
@@ -91,9 +93,34 @@ class Answer:
     setting: Setting | None = None  # the default the subject turned off, if that decided
 
 
-def may_turn_on(band: AgeBand, setting: Setting) -> bool:
-    """Whether a user of ``band`` (treated as a child) may turn ``setting`` on."""
-    return band in MAY_TURN_ON[setting]
+MayTurnOn = dict[Setting, frozenset[AgeBand]]
+"""Which child bands may turn each default off (the setting on)."""
+
+
+def may_turn_on(band: AgeBand, setting: Setting, table: MayTurnOn | None = None) -> bool:
+    """Whether a user of ``band`` (treated as a child) may turn ``setting`` on, by
+    ``table`` (``MAY_TURN_ON`` by default)."""
+    return band in (MAY_TURN_ON if table is None else table)[setting]
+
+
+def parse_may_turn_on(raw: str) -> MayTurnOn:
+    """A table from ``setting=band|band;setting=...`` (``SAFEGUARD_CHILD_MAY_TURN_ON``):
+    settings it names take the bands given (none: locked for every child), the others
+    keep ``MAY_TURN_ON``'s. Only child bands may be named: ``unknown`` never may."""
+    table = dict(MAY_TURN_ON)
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        name, _, bands = part.partition("=")
+        try:
+            setting = Setting(name.strip())
+            chosen = frozenset(AgeBand(b.strip()) for b in bands.split("|") if b.strip())
+        except ValueError as exc:
+            raise ConfigError(f"SAFEGUARD_CHILD_MAY_TURN_ON: {exc}") from None
+        if not chosen <= set(CHILD_BANDS):
+            raise ConfigError(
+                "SAFEGUARD_CHILD_MAY_TURN_ON: only child bands may turn a default off"
+            )
+        table[setting] = chosen
+    return table
 
 
 def answer(question: Question, subject: Subject, relation: Relation) -> Answer:

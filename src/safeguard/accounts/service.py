@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,8 +30,17 @@ from safeguard.accounts.bands import (
     derive_band,
 )
 from safeguard.accounts.guidance import Guidance
-from safeguard.accounts.policy import Answer, Question, Relation, Setting, Subject, answer
-from safeguard.accounts.policy import may_turn_on as band_may_turn_on
+from safeguard.accounts.policy import (
+    MAY_TURN_ON,
+    Answer,
+    MayTurnOn,
+    Question,
+    Relation,
+    Setting,
+    Subject,
+    answer,
+    may_turn_on,
+)
 from safeguard.errors import BadRequest, Conflict, Forbidden, InvalidSignature, NotFound
 from safeguard.moderation.priority import Priority
 from safeguard.store.db import Database
@@ -56,6 +65,7 @@ class AgeRules:
     minimum_age: int = 13
     unknown_as_child: bool = True
     min_confidence: float = 0.8
+    may_turn_on: MayTurnOn = field(default_factory=lambda: dict(MAY_TURN_ON))
 
 
 @dataclass(frozen=True)
@@ -218,7 +228,8 @@ class AccountService:
             else:
                 raise Forbidden("only the user or their linked parent may change a default")
             subject = self._subject(session, account)
-            if enabled and subject.treated_as_child and not band_may_turn_on(subject.band, setting):
+            allowed = may_turn_on(subject.band, setting, self.rules.may_turn_on)
+            if enabled and subject.treated_as_child and not allowed:
                 raise Forbidden(
                     f"{setting.value} cannot be turned on for a user of band {subject.band.value}"
                 )
@@ -414,7 +425,8 @@ class AccountService:
                 SettingView(
                     setting.value,
                     change is not None or not subject.treated_as_child,
-                    not subject.treated_as_child or band_may_turn_on(derivation.band, setting),
+                    not subject.treated_as_child
+                    or may_turn_on(derivation.band, setting, self.rules.may_turn_on),
                     change["changed_by"] if change else None,
                     datetime.fromisoformat(change["changed_at"]) if change else None,
                 )
