@@ -59,6 +59,10 @@ def test_band_for_age(age: int, band: str) -> None:
     assert band_for_age(age).value == band
 
 
+def test_each_child_band_ends_where_the_next_begins() -> None:
+    assert [b.oldest_age for b in AgeBand] == [12, 15, 17, None, None]
+
+
 def test_age_on_counts_birthdays() -> None:
     assert age_on(date(2010, 6, 15), date(2023, 6, 14)) == 12
     assert age_on(date(2010, 6, 15), date(2023, 6, 15)) == 13

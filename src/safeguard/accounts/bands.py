@@ -35,6 +35,13 @@ class AgeBand(StrEnum):
     def youngest_age(self) -> int | None:
         return _YOUNGEST.get(self)
 
+    @property
+    def oldest_age(self) -> int | None:
+        """The oldest age in a child's band: one under the next band's youngest."""
+        if not self.is_child:
+            return None
+        return _YOUNGEST[KNOWN_BANDS[KNOWN_BANDS.index(self) + 1]] - 1
+
 
 CHILD_BANDS = (AgeBand.UNDER_13, AgeBand.AGE_13_15, AgeBand.AGE_16_17)
 KNOWN_BANDS = (*CHILD_BANDS, AgeBand.ADULT)  # youngest first

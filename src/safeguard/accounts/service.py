@@ -55,7 +55,6 @@ from safeguard.webhooks.signing import verify
 
 MAX_USER_ID = 256
 MAX_AGE = 130
-_OLDEST_IN_BAND = {AgeBand.UNDER_13: 12, AgeBand.AGE_13_15: 15, AgeBand.AGE_16_17: 17}
 
 
 @dataclass(frozen=True)
@@ -375,7 +374,7 @@ class AccountService:
         return derivation
 
     def _under_minimum(self, band: AgeBand) -> bool:
-        oldest = _OLDEST_IN_BAND.get(band)
+        oldest = band.oldest_age
         return oldest is not None and oldest < self.rules.minimum_age
 
     def _open_item(self, session: Session, account: Account, derivation: Derivation) -> None:
