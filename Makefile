@@ -3,17 +3,25 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+KERNELS_STAMP := $(VENV)/.kernels-compiled
+KERNEL_SOURCES := src/safeguard/warmup.py $(shell grep -rl --include='*.py' '@njit' src/safeguard)
 PIP_VERSION := 25.3
 
 .PHONY: install run test lint typecheck unit bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(KERNELS_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+# numba compiles its kernels into __pycache__ now, not at the first hash; again whenever
+# a kernel's source changes (or the install does).
+$(KERNELS_STAMP): $(STAMP) $(KERNEL_SOURCES)
+	$(BIN)/python -m safeguard.warmup
+	touch $(KERNELS_STAMP)
 
 run: install
 	$(BIN)/safeguard demo
@@ -30,10 +38,13 @@ typecheck: install
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 # Two processes (pytest-xdist), each taking whole files: most integration tests wait on
 # a server starting, so two share the machine's cores well.
+# The 30 slowest tests are listed at the end, to keep the suite well under 20 minutes.
 # tests/browser drives the system's chromium with Playwright (never a downloaded browser):
 # without one those tests are skipped, and fail under CI (.ci/run installs it).
+# scripts/with-postgres starts a throwaway PostgreSQL when its binaries are installed
+# (apt-get install postgresql), so the database tests run as in CI.
 test: lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist loadfile; status=$$?; \
+	scripts/with-postgres $(BIN)/python -m pytest -n 2 --dist loadfile --durations=30; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 

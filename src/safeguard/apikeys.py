@@ -18,7 +18,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,26 +27,12 @@ from safeguard import events
 from safeguard.banks.models import validate_bank_name
 from safeguard.errors import BadRequest, Conflict, InvalidName, NotFound, Unauthorized
 from safeguard.events import ApiKeyCreated, ApiKeyRevoked
+from safeguard.scopes import DEFAULT_SCOPES as DEFAULT_SCOPES
+from safeguard.scopes import Scope as Scope
 from safeguard.store.db import Database
 from safeguard.store.models import ApiKey, Client, utcnow
 
 KEY_PREFIX = "sg_"
-
-
-class Scope(StrEnum):
-    """What a key may do for its client."""
-
-    SCREEN = "screen"
-    """Screen and look up content, read screenings, send and read conversations, read
-    review items."""
-    BANKS = "banks"
-    """Manage the hash lists: everything under /v1/banks."""
-    ADMIN = "admin"
-    """Manage keys, users and settings (no API endpoint needs it yet)."""
-
-
-DEFAULT_SCOPES = (Scope.SCREEN,)
-"""A new key's scopes unless told otherwise: least privilege."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from safeguard.accounts.policy import MAY_TURN_ON, MayTurnOn, parse_may_turn_on
 from safeguard.errors import ConfigError
@@ -23,6 +26,24 @@ MIN_EVIDENCE_HOLD_DAYS = 365  # the law asks that reported content be kept a yea
 MIN_WEBHOOK_RETRY_HOURS = 24  # a receiver down for a day still gets every event
 JURISDICTIONS = ("us", "uk")  # where reports go: us -> NCMEC, uk -> the NCA
 ENVIRONMENTS = ("test", "production")  # an authority's environment
+
+
+class Role(StrEnum):
+    """What a process serves (SAFEGUARD_ROLES); one process may take several."""
+
+    API = "api"  # the /v1 API: screening with the in-memory index, banks, reviews, ...
+    UI = "ui"  # the moderator UI under /ui
+    WORKER = "worker"  # background work: webhooks, reports, exchanges, jobs, text erasure
+
+
+def _roles(env: dict[str, str]) -> frozenset[Role]:
+    """SAFEGUARD_ROLES: a comma list of roles (default all of them)."""
+    raw = [p.strip().lower() for p in env.get("SAFEGUARD_ROLES", "").split(",") if p.strip()]
+    known = {role.value: role for role in Role}
+    unknown = [name for name in raw if name not in known]
+    if unknown:
+        raise ConfigError(f"SAFEGUARD_ROLES: unknown {', '.join(unknown)}; use {', '.join(known)}")
+    return frozenset(known[name] for name in raw) if raw else frozenset(Role)
 
 
 def _jurisdictions(env: dict[str, str]) -> tuple[str, ...]:
@@ -65,6 +86,12 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _path(env: dict[str, str], name: str) -> Path | None:
+    """A path (``~`` expanded), or None when the variable is unset or empty."""
+    raw = env.get(name, "").strip()
+    return Path(raw).expanduser() if raw else None
 
 
 def _number(
@@ -117,6 +144,48 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset)."""
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def _http_url(env: dict[str, str], name: str) -> str | None:
+    """An http(s) base URL without a trailing slash, or None when unset."""
+    raw = env.get(name, "").strip().rstrip("/")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, got {raw!r}")
+    return raw
+
+
+def _mastodon(env: dict[str, str]) -> dict[str, Any]:
+    """The Mastodon webhook consumer's settings: the URL needs the secret and the token."""
+    url = _http_url(env, "SAFEGUARD_MASTODON_URL")
+    secret = env.get("SAFEGUARD_MASTODON_WEBHOOK_SECRET") or None
+    token = env.get("SAFEGUARD_MASTODON_TOKEN", "").strip() or None
+    if url is not None and (secret is None or token is None):
+        raise ConfigError(
+            "SAFEGUARD_MASTODON_URL needs SAFEGUARD_MASTODON_WEBHOOK_SECRET and "
+            "SAFEGUARD_MASTODON_TOKEN"
+        )
+    hosts = env.get("SAFEGUARD_MASTODON_MEDIA_HOSTS", "")
+    return {
+        "mastodon_url": url,
+        "mastodon_webhook_secret": secret,
+        "mastodon_token": token,
+        "mastodon_client": env.get("SAFEGUARD_MASTODON_CLIENT", "").strip() or "mastodon",
+        "mastodon_media_hosts": tuple(h.strip().lower() for h in hosts.split(",") if h.strip()),
+        "mastodon_report_category": _choice(
+            env, "SAFEGUARD_MASTODON_REPORT_CATEGORY", ("legal", "violation", "other", "spam")
+        ),
+    }
 
 
 def normalise_database_url(url: str) -> str:
@@ -172,7 +241,11 @@ class Settings:
     webhook_backoff_seconds: int = 30  # the first retry's delay, doubling up to 1 h
     report_jurisdictions: tuple[str, ...] = ()  # where confirmed items are reported
     report_interval_seconds: int = 30  # how often the worker retries due report steps
+    exchange_interval_seconds: int = 3600  # how often each API worker fetches exchanges
     provider_name: str | None = None  # who reports: the platform, as authorities know it
+    roles: frozenset[Role] = frozenset(Role)  # what this process serves
+    snapshot_interval_seconds: int = 600  # how often index snapshots are written; 0: never
+    snapshot_dir: Path | None = None  # default <data dir>/snapshots
     provider_contact_name: str | None = None
     provider_contact_email: str | None = None
     provider_contact_phone: str | None = None
@@ -193,6 +266,17 @@ class Settings:
     guidance_file: Path | None = None  # supportive prompts per locale (accounts/guidance.py)
     guidance_locale: str = "en-GB"  # prompts for requests that name no locale
     transparency_min_count: int = 10  # transparency reports suppress smaller counts (0: none)
+    platform_review: str = "reject"  # what a review decision tells pict-rs and Matrix
+    platform_fetch_seconds: int = 10  # time cap of each media fetch from Matrix or Mastodon
+    pictrs_enabled: bool = False  # serve pict-rs external validation
+    matrix_homeserver_url: str | None = None  # serve the Matrix content scanner API from it
+    matrix_client: str = "matrix"  # the client Matrix screenings are recorded for
+    mastodon_url: str | None = None  # consume the admin webhooks of this Mastodon server
+    mastodon_webhook_secret: str | None = field(default=None, repr=False)
+    mastodon_token: str | None = field(default=None, repr=False)  # scope write:reports
+    mastodon_client: str = "mastodon"  # the client Mastodon screenings are recorded for
+    mastodon_media_hosts: tuple[str, ...] = ()  # hosts besides the server's serving its media
+    mastodon_report_category: str = "legal"  # the category of the reports filed
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -229,9 +313,7 @@ class Settings:
                 env, "SAFEGUARD_PDQ_VIEW_ALLOWANCE", DEFAULT_PDQ_VIEW_ALLOWANCE, minimum=0
             ),
             message_retention_hours=_int(env, "SAFEGUARD_MESSAGE_RETENTION_HOURS", 168, minimum=0),
-            conversation_model=Path(env["SAFEGUARD_CONVERSATION_MODEL"])
-            if env.get("SAFEGUARD_CONVERSATION_MODEL")
-            else None,
+            conversation_model=_path(env, "SAFEGUARD_CONVERSATION_MODEL"),
             conversation_threshold=_fraction(env, "SAFEGUARD_CONVERSATION_THRESHOLD"),
             auto_migrate=_bool(env, "SAFEGUARD_AUTO_MIGRATE", True),
             host=env.get("SAFEGUARD_HOST") or "127.0.0.1",
@@ -241,9 +323,7 @@ class Settings:
             login_window_minutes=_int(env, "SAFEGUARD_LOGIN_WINDOW_MINUTES", 15),
             secure_cookies=_bool(env, "SAFEGUARD_SECURE_COOKIES", False),
             break_after_items=_int(env, "SAFEGUARD_BREAK_AFTER_ITEMS", 20),
-            evidence_key_file=Path(env["SAFEGUARD_EVIDENCE_KEY_FILE"]).expanduser()
-            if env.get("SAFEGUARD_EVIDENCE_KEY_FILE")
-            else None,
+            evidence_key_file=_path(env, "SAFEGUARD_EVIDENCE_KEY_FILE"),
             evidence_key_env=env.get("SAFEGUARD_EVIDENCE_KEY_ENV") or DEFAULT_EVIDENCE_KEY_ENV,
             evidence_retention_days=_int(env, "SAFEGUARD_EVIDENCE_RETENTION_DAYS", 90),
             evidence_hold_days=_int(
@@ -259,7 +339,13 @@ class Settings:
             webhook_backoff_seconds=_int(env, "SAFEGUARD_WEBHOOK_BACKOFF_SECONDS", 30),
             report_jurisdictions=_jurisdictions(env),
             report_interval_seconds=_int(env, "SAFEGUARD_REPORT_INTERVAL_SECONDS", 30),
+            exchange_interval_seconds=_int(env, "SAFEGUARD_EXCHANGE_INTERVAL_SECONDS", 3600),
             provider_name=env.get("SAFEGUARD_PROVIDER_NAME", "").strip() or None,
+            roles=_roles(env),
+            snapshot_interval_seconds=_int(
+                env, "SAFEGUARD_SNAPSHOT_INTERVAL_SECONDS", 600, minimum=0
+            ),
+            snapshot_dir=_path(env, "SAFEGUARD_SNAPSHOT_DIR"),
             provider_contact_name=env.get("SAFEGUARD_PROVIDER_CONTACT_NAME", "").strip() or None,
             provider_contact_email=env.get("SAFEGUARD_PROVIDER_CONTACT_EMAIL", "").strip() or None,
             provider_contact_phone=env.get("SAFEGUARD_PROVIDER_CONTACT_PHONE", "").strip() or None,
@@ -277,9 +363,13 @@ class Settings:
             unknown_age_as_child=_bool(env, "SAFEGUARD_UNKNOWN_AGE_AS_CHILD", True),
             child_may_turn_on=parse_may_turn_on(env.get("SAFEGUARD_CHILD_MAY_TURN_ON", "")),
             age_assurance_min_confidence=_share(env, "SAFEGUARD_AGE_ASSURANCE_MIN_CONFIDENCE", 0.8),
-            guidance_file=Path(env["SAFEGUARD_GUIDANCE_FILE"]).expanduser()
-            if env.get("SAFEGUARD_GUIDANCE_FILE")
-            else None,
+            guidance_file=_path(env, "SAFEGUARD_GUIDANCE_FILE"),
             guidance_locale=env.get("SAFEGUARD_GUIDANCE_LOCALE", "").strip() or "en-GB",
             transparency_min_count=_int(env, "SAFEGUARD_TRANSPARENCY_MIN_COUNT", 10, minimum=0),
+            platform_review=_choice(env, "SAFEGUARD_PLATFORM_REVIEW", ("reject", "allow")),
+            platform_fetch_seconds=_int(env, "SAFEGUARD_PLATFORM_FETCH_SECONDS", 10),
+            pictrs_enabled=_bool(env, "SAFEGUARD_PICTRS_ENABLED", False),
+            matrix_homeserver_url=_http_url(env, "SAFEGUARD_MATRIX_HOMESERVER_URL"),
+            matrix_client=env.get("SAFEGUARD_MATRIX_CLIENT", "").strip() or "matrix",
+            **_mastodon(env),
         )

@@ -149,3 +149,11 @@ class DatabaseUnavailable(SafeguardError):
     slug = "database-unavailable"
     title = "Database unavailable"
     status = 503
+
+
+class NotReady(SafeguardError):
+    """A worker that cannot screen yet: its indexes are not loaded or not caught up."""
+
+    slug = "not-ready"
+    title = "Not ready"
+    status = 503

@@ -395,6 +395,16 @@ class AccountSettingChanged(Event):
     changed_by: str  # self or parent
 
 
+@dataclass(frozen=True)
+class PlatformReportFiled(Event):
+    """Safeguard filed a report with the platform about flagged content (``subject``: the
+    platform and its id of the content, e.g. ``mastodon:status:<id>``)."""
+
+    kind: ClassVar[str] = "platform.report_filed"
+    report_id: str
+    screening_ids: list[str]
+
+
 # Who changes things on behalf of Safeguard itself (the demo, maintenance jobs).
 SYSTEM_ACTOR = "safeguard"
 

@@ -13,8 +13,10 @@ from safeguard.conversations.model import RiskModel
 from safeguard.conversations.service import ConversationService
 from safeguard.evidence.keys import Keyring, load_keyring
 from safeguard.media.decode import DecodeLimits
+from safeguard.screening.matcher import Matcher
 from safeguard.screening.policy import SequenceRule
 from safeguard.screening.service import EvidenceKeeping, Screener
+from safeguard.screening.snapshots import SnapshotStore
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
@@ -44,12 +46,18 @@ class Services:
         """The evidence vault's keys (None: no vault, no content is kept)."""
         return load_keyring(self.settings)
 
+    @property
+    def snapshots(self) -> SnapshotStore:
+        """Where the index snapshots that speed up a worker's start are kept."""
+        return SnapshotStore(self.settings.snapshot_dir or self.settings.data_dir / "snapshots")
+
     @cached_property
     def screener(self) -> Screener:
         retention = timedelta(days=self.settings.evidence_retention_days)
         return Screener(
             self.db,
             self.settings.pdq_min_quality,
+            matcher=Matcher(snapshots=self.snapshots),
             pdq_view_allowance=self.settings.pdq_view_allowance,
             evidence=EvidenceKeeping(self.keyring, retention) if self.keyring else None,
             sequence_rule=SequenceRule(

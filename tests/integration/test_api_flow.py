@@ -38,7 +38,8 @@ def test_reencoded_and_resized_copies_are_blocked(server: Server, tmp_path: Path
         assert body["decision"] == "block"
         [match] = [m for m in body["matches"] if m["signal_type"] == "pdq"]
         assert match["bank"] == "known" and 0 <= match["distance"] <= 31
-        assert set(body["signals"]) == {"md5", "video_md5", "sha256", "pdq", "pdq_quality", "vpdq"}
+        kinds = {"md5", "video_md5", "sha256", "sha1", "pdq", "pdq_quality", "vpdq"}
+        assert set(body["signals"]) == kinds
         assert body["signals"]["video_md5"] is None and body["signals"]["vpdq"] is None
     other = server.screen(jpeg_bytes(synthetic_photo(99, (400, 300))))
     assert other.json()["decision"] == "allow" and other.json()["matches"] == []
@@ -51,7 +52,7 @@ def test_raw_body_upload_and_exact_match(server: Server, tmp_path: Path) -> None
         "/v1/screen", content=original, headers={"Content-Type": "image/jpeg"}
     )
     kinds = {m["signal_type"] for m in response.json()["matches"]}
-    assert response.json()["decision"] == "block" and kinds == {"md5", "sha256", "pdq"}
+    assert response.json()["decision"] == "block" and kinds == {"md5", "sha256", "sha1", "pdq"}
 
 
 def test_review_banks_and_safelists(server: Server, tmp_path: Path) -> None:
@@ -172,6 +173,8 @@ def test_changes_reach_every_worker(server: Server, tmp_path: Path) -> None:
         server.client.patch(f"/v1/banks/shared/entries/{entry['id']}", json={"enabled": False})
         assert other.screen(copy).json()["decision"] == "allow"
         assert other.client.get("/v1/health").json()["index"] == {"pdq": 0, "vpdq": 0}
+        ready = [worker.client.get("/v1/ready").json() for worker in (server, other)]
+        assert ready[0] == ready[1] and ready[0]["change_seq"] == 2  # the add, the disable
     finally:
         other.stop()
 

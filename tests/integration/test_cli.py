@@ -41,7 +41,7 @@ def test_hash_prints_one_object_per_file_and_walks_directories(cli: Cli, tmp_pat
     records = [json.loads(line) for line in output.splitlines()]
     assert [Path(r["path"]).name for r in records] == ["p1.jpg", "p0.jpg", "p2.jpg", "wee.jpg"]
     for record in records:
-        assert list(record) == ["path", "md5", "sha256", "pdq", "pdq_quality"]
+        assert list(record) == ["path", "md5", "sha256", "pdq", "pdq_quality", "sha1"]
     # The upload pipeline decodes JPEGs as grey (their own luma): within a few bits of the
     # full RGB decode's hash, here the reference binding's.
     reference = "6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d"
@@ -54,9 +54,9 @@ def test_bank_workflow_and_scan(cli: Cli, tmp_path: Path) -> None:
     assert "created bank known" in cli.ok("bank", "create", "known", "--action", "block")
     cli.ok("bank", "create", "later", "--action", "review", "--pdq-threshold", "40")
     cli.ok("bank", "create", "fp", "--kind", "safelist")
-    assert "added 3 entries from 1 files" in cli.ok("bank", "add", "known", str(folder / "p0.jpg"))
+    assert "added 4 entries from 1 files" in cli.ok("bank", "add", "known", str(folder / "p0.jpg"))
     listing = [json.loads(line) for line in cli.ok("bank", "list").splitlines()]
-    assert [(b["name"], b["entries"]) for b in listing] == [("fp", 0), ("known", 3), ("later", 0)]
+    assert [(b["name"], b["entries"]) for b in listing] == [("fp", 0), ("known", 4), ("later", 0)]
 
     copy = tmp_path / "copy.jpg"
     from PIL import Image
@@ -78,7 +78,7 @@ def test_bank_workflow_and_scan(cli: Cli, tmp_path: Path) -> None:
 
     exported = cli.ok("bank", "export", "known")
     (tmp_path / "list.csv").write_text(exported)
-    assert "imported 3 entries" in cli.ok("bank", "import", "later", str(tmp_path / "list.csv"))
+    assert "imported 4 entries" in cli.ok("bank", "import", "later", str(tmp_path / "list.csv"))
     assert json.loads(cli.ok("scan", "--bank", "later", str(copy)))["decision"] == "review"
 
 

@@ -17,9 +17,10 @@ from tests.integration.test_api_errors import assert_problem
 
 def assert_unavailable(server: Server) -> None:
     photo = jpeg_bytes(synthetic_photo(7))
-    health = server.client.get("/v1/health")
-    assert_problem(health, 503, "database-unavailable")
-    assert int(health.headers["retry-after"]) > 0
+    for probe in ("/v1/health", "/v1/ready"):
+        health = server.client.get(probe)
+        assert_problem(health, 503, "database-unavailable")
+        assert int(health.headers["retry-after"]) > 0
     for response in (
         server.screen(photo),
         server.client.post("/v1/lookup", json={"signals": {"md5": "0" * 32}}),
@@ -72,4 +73,5 @@ def test_postgres_outage_answers_503_then_recovers(
             connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
         admin.dispose()
     assert server.client.get("/v1/health").status_code == 200
+    assert server.client.get("/v1/ready").json()["status"] == "ready"
     assert server.screen(photo).status_code == 200

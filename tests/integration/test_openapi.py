@@ -110,8 +110,13 @@ def test_screening_answers_name_decision_matches_and_signals(
 
 WITHOUT_KEY = {
     "/v1/health": {"503"},
+    "/v1/ready": {"503"},
     # Age-assurance providers sign their callbacks instead (docs/accounts.md).
     "/v1/age-assurance/callbacks/{provider_id}": {"401", "409", "422", "503"},
+    # pict-rs cannot send headers: its key is a query parameter (docs/integration.md).
+    "/v1/integrations/pict-rs/validate": {"401", "403", "413", "415", "422", "503"},
+    # Mastodon signs its webhook deliveries.
+    "/v1/integrations/mastodon/webhook": {"401", "422", "502", "503"},
 }
 """The operations that take no API key, and the problems each may answer."""
 
@@ -141,6 +146,33 @@ def test_problem_answers_are_described_as_problems(spec: dict[str, Any]) -> None
                 assert list(content) == [PROBLEM_MEDIA_TYPE], f"{method} {path} {status}"
                 schema = content[PROBLEM_MEDIA_TYPE]["schema"]
                 assert resolve(spec, schema) is problem
+
+
+def test_hma_operations_take_the_api_key_and_answer_hma_errors(spec: dict[str, Any]) -> None:
+    """The HMA-compatible routes answer client errors in HMA's ``{"message"}`` shape
+    (docs/hma-compatible-api.md), and a database outage as a problem."""
+    hma = [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        if path.startswith("/hma/")
+        for method, operation in item.items()
+    ]
+    assert len(hma) >= 16
+    error = resolve(spec, {"$ref": "#/components/schemas/HmaError"})
+    problem = resolve(spec, {"$ref": "#/components/schemas/Problem"})
+    for method, path, operation in hma:
+        assert operation["security"] == [{"ApiKey": []}], f"{method.upper()} {path}"
+        responses = operation["responses"]
+        assert {"401", "403", "422", "503"} <= set(responses), f"{method.upper()} {path}"
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                [(media_type, content)] = response["content"].items()
+                expected = (
+                    (PROBLEM_MEDIA_TYPE, problem)
+                    if status == "503"
+                    else ("application/json", error)
+                )
+                assert (media_type, resolve(spec, content["schema"])) == expected
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_hash_prints_the_reference_shape(cli: Cli, tmp_path: Path) -> None:
     [record] = [
         json.loads(line) for line in cli.ok("hash", "--format", "jsonl", str(path)).splitlines()
     ]
-    assert list(record) == ["path", "md5", "video_md5", "sha256", "vpdq"]
+    assert list(record) == ["path", "md5", "video_md5", "sha256", "vpdq", "sha1"]
     assert record["md5"] == record["video_md5"]
     assert [f["frame"] for f in record["vpdq"]] == [0, 10, 20]
     assert [f["timestamp"] for f in record["vpdq"]] == [0.0, 1.0, 2.0]
@@ -81,7 +81,7 @@ def test_the_api_blocks_an_excerpt_and_refuses_broken_videos(server: Server) -> 
     with_bank = server.cli.env["SAFEGUARD_DATA_DIR"]
     original = Path(with_bank) / "original.mp4"
     original.write_bytes(banked())
-    assert "added 4 entries" in server.cli.ok("bank", "add", "videos", str(original))
+    assert "added 5 entries" in server.cli.ok("bank", "add", "videos", str(original))
     answer = server.screen(excerpt(banked(), start=6, seconds=8))
     assert answer.status_code == 200, answer.text
     body = answer.json()

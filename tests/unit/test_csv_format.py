@@ -41,7 +41,7 @@ def test_header_and_blank_lines_are_skipped() -> None:
     [
         (f"md5,{MD5}\npdq,xyz\n", 2, "pdq"),
         (f"md5,{MD5}\nmd5\n", 2, "expected 2 to 4 fields"),
-        (f"md5,{MD5}\nsha1,{MD5}\n", 2, "unknown signal type"),
+        (f"md5,{MD5}\ntlsh,{MD5}\n", 2, "unknown signal type"),
         (f"md5,{MD5},a,b,c\n", 1, "expected 2 to 4 fields"),
         (f"md5,{MD5}\n\nmd5,{MD5[:-1]}\n", 3, "32 hex"),
     ],

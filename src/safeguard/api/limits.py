@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safeguard.api.problems import problem
 from safeguard.errors import ContentTooLarge
 
-UPLOAD_PATHS = frozenset({"/v1/screen"})
+UPLOAD_PATHS = frozenset({"/v1/screen", "/v1/integrations/pict-rs/validate"})
 """Where content is uploaded: videos may be larger than any other body."""
 
 

@@ -29,6 +29,7 @@ _DESCRIPTIONS = {
     413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid request",
+    502: "A platform's server failed; the platform retries the delivery",
     503: "Database unavailable; retry after the Retry-After header's seconds",
 }
 PROTECTED = (401, 403, 422, 503)
@@ -63,14 +64,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def upload_body(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """``openapi_extra`` for an operation taking an upload: a multipart ``file`` part with
-    ``fields`` (name -> JSON schema), or the raw body."""
-    multipart = {
+def upload_body(fields: dict[str, dict[str, Any]], *, file_required: bool = True) -> dict[str, Any]:
+    """``openapi_extra`` for an operation taking an upload: a multipart ``file`` part
+    (optional when other fields can stand in for it) with ``fields`` (name -> JSON
+    schema), or the raw body."""
+    multipart: dict[str, Any] = {
         "type": "object",
-        "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary"}} | fields,
     }
+    if file_required:
+        multipart["required"] = ["file"]
     return {
         "requestBody": {
             "required": True,

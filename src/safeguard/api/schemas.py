@@ -126,7 +126,11 @@ class ScreeningRecordOut(Out):
     screening_id: str
     created_at: IsoDateTime
     client: str
-    source: str = Field(description="'upload' or 'lookup' (or 'scan' from the CLI).")
+    source: str = Field(
+        description="'upload', 'lookup' or 'message' (a conversation message that matched "
+        "a URL or keyword list); 'scan' from the CLI; 'pict-rs', 'matrix' or 'mastodon' "
+        "from the platform plug-ins."
+    )
     content_id: str | None
     uploader_id: str | None
     signals: SignalsOut
@@ -186,6 +190,17 @@ class MessageScoreOut(ConversationOut):
         description="The review item opened or raised by this request: a first flag, or an "
         "age cue in a conversation with an adult."
     )
+    matches: list[MatchOut] = Field(
+        default_factory=list,
+        description="Entries of URL and keyword lists found in this request's messages "
+        "(docs/url-and-keyword-lists.md); a block or review match opens a screening's "
+        "review item.",
+    )
+    screening_ids: list[str] = Field(
+        default_factory=list,
+        description="The screenings recording those matches (a message without a match "
+        "is not recorded).",
+    )
 
 
 class ReviewItemOut(Out):
@@ -210,6 +225,15 @@ class ReviewItemList(Out):
 class HealthOut(Out):
     status: Literal["ok"]
     version: str
+    index: dict[str, int] = Field(description="Enabled entries in the in-memory index, by type.")
+
+
+class ReadyOut(Out):
+    status: Literal["ready"]
+    change_seq: int | None = Field(
+        description="The last change-log sequence the index has applied (None: no index, "
+        "in a process without the api role)."
+    )
     index: dict[str, int] = Field(description="Enabled entries in the in-memory index, by type.")
 
 

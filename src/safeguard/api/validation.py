@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-MAX_INT64 = 2**63 - 1
+from safeguard.store.limits import MAX_INT64 as MAX_INT64
 
 
 def _no_nul(value: str) -> str:

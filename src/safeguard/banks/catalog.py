@@ -132,7 +132,17 @@ def get_item(db: Database, name: str, item_id: int) -> ItemView:
     """One content item of the bank, with its entries (NotFound if there is none)."""
     with db.read_session() as session:
         bank = service.get_bank(session, name)
-        return _item_view(session, service.get_item(session, bank, item_id), bank)
+        item = service.get_item(session, bank, item_id)
+        return _item_view(item, bank, service.item_entries(session, item))
+
+
+def list_items(db: Database, name: str, *, limit: int, after_id: int = 0) -> list[ItemView]:
+    """The bank's content items with their entries in id order, ``limit`` at a time
+    after ``after_id``."""
+    with db.read_session() as session:
+        bank = service.get_bank(session, name)
+        pages = service.list_items(session, bank, limit=limit, after_id=after_id)
+        return [_item_view(item, bank, entries) for item, entries in pages]
 
 
 def set_item_enabled(db: Database, name: str, item_id: int, enabled: bool, actor: str) -> ItemView:
@@ -140,10 +150,10 @@ def set_item_enabled(db: Database, name: str, item_id: int, enabled: bool, actor
     with db.session() as session:
         bank = service.get_bank(session, name)
         item = service.set_item_enabled(session, bank, item_id, enabled, actor=actor)
-        return _item_view(session, item, bank)
+        return _item_view(item, bank, service.item_entries(session, item))
 
 
-def _item_view(session: Session, item: ContentItem, bank: Bank) -> ItemView:
+def _item_view(item: ContentItem, bank: Bank, entries: Sequence[Entry]) -> ItemView:
     return ItemView(
         id=item.id,
         bank=bank.name,
@@ -153,7 +163,7 @@ def _item_view(session: Session, item: ContentItem, bank: Bank) -> ItemView:
         source=item.source,
         enabled=item.enabled,
         created_at=item.created_at,
-        entries=tuple(_entry_view(e, item, bank) for e in service.item_entries(session, item)),
+        entries=tuple(_entry_view(e, item, bank) for e in entries),
     )
 
 

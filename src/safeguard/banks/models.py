@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from safeguard.api.validation import check_text
+from safeguard.banks.kinds import BankAction as BankAction
+from safeguard.banks.kinds import BankKind as BankKind
 from safeguard.errors import InvalidName, InvalidSignal
 from safeguard.screening.signals import ContentSignals
 from safeguard.signals.base import SignalValue
@@ -16,20 +17,6 @@ from safeguard.signals.registry import indexed, signal_type
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 MAX_LABELS = 32
 MAX_TEXT = 256
-
-
-class BankAction(StrEnum):
-    """What a match in a (non-safelist) bank does to the decision."""
-
-    BLOCK = "block"
-    REVIEW = "review"
-
-
-class BankKind(StrEnum):
-    """A list matches content; a safelist cancels other banks' matches."""
-
-    LIST = "list"
-    SAFELIST = "safelist"
 
 
 def validate_bank_name(name: str) -> str:

@@ -278,6 +278,26 @@ def item_entries(session: Session, item: ContentItem) -> list[Entry]:
     return list(session.scalars(query))
 
 
+def list_items(
+    session: Session, bank: Bank, *, limit: int, after_id: int = 0
+) -> list[tuple[ContentItem, list[Entry]]]:
+    """Content items with their entries in id order, ``limit`` items at a time after
+    ``after_id`` (keyset pagination)."""
+    query = (
+        select(ContentItem)
+        .where(ContentItem.bank_id == bank.id, ContentItem.id > after_id)
+        .order_by(ContentItem.id)
+        .limit(limit)
+    )
+    items = list(session.scalars(query))
+    held: dict[int, list[Entry]] = {item.id: [] for item in items}
+    if items:
+        entries = select(Entry).where(Entry.content_item_id.in_(list(held))).order_by(Entry.id)
+        for entry in session.scalars(entries):
+            held[entry.content_item_id].append(entry)
+    return [(item, held[item.id]) for item in items]
+
+
 def set_item_enabled(
     session: Session, bank: Bank, item_id: int, enabled: bool, *, actor: str = SYSTEM_ACTOR
 ) -> ContentItem:

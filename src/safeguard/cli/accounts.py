@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from safeguard.accounts.bands import AgeBand, AssuranceMethod, Outcome
 from safeguard.accounts.policy import Question, Setting
-from safeguard.accounts.service import AccountService, Declaration
 from safeguard.cli import context
 from safeguard.cli.output import emit
 from safeguard.errors import BadRequest
+
+if TYPE_CHECKING:
+    from safeguard.accounts.service import AccountService
 
 app = typer.Typer(
     help="Children's accounts: age bands from evidence, child-safety defaults, policy answers.",
@@ -81,6 +83,8 @@ def declare(
     ] = None,
 ) -> None:
     """Register a user, or update what they declared; prints the account."""
+    from safeguard.accounts.service import Declaration
+
     declaration = Declaration(age, _date(birth_date, "--birth-date"), parent)
     emit(_json(asdict(_service().declare(client, user_id, declaration))))
 

@@ -11,15 +11,13 @@ from typing import IO, Annotated
 
 import typer
 
-from safeguard.api.validation import MAX_INT64
-from safeguard.banks import catalog, service
-from safeguard.banks.csv_format import spool_file
-from safeguard.banks.models import BankAction, BankKind, BankSpec, NewEntry, entries_of
+from safeguard.banks.kinds import BankAction, BankKind
 from safeguard.cli import context
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import emit, progress, warn
 from safeguard.errors import BadRequest
-from safeguard.signals.pdq import PDQ
+from safeguard.signals.pdq_thresholds import MAX_THRESHOLD
+from safeguard.store.limits import MAX_INT64
 
 app = typer.Typer(help="Create, fill and inspect banks of known hashes.", no_args_is_help=True)
 EntryId = Annotated[int, typer.Argument(min=1, max=MAX_INT64, help="The entry's id.")]
@@ -37,7 +35,7 @@ def create(
         typer.Option(
             help="Largest PDQ distance that matches (the same as --threshold pdq=N).",
             min=0,
-            max=PDQ.max_threshold,
+            max=MAX_THRESHOLD,
         ),
     ] = None,
     threshold: Annotated[
@@ -46,6 +44,9 @@ def create(
     ] = None,
 ) -> None:
     """Create a bank."""
+    from safeguard.banks import catalog
+    from safeguard.banks.models import BankSpec
+
     thresholds = dict(_threshold(text) for text in threshold or [])
     if pdq_threshold is not None:
         thresholds["pdq"] = pdq_threshold
@@ -73,6 +74,9 @@ def add(
     """Hash files into a bank: each file becomes one content item with a value of every
     signal type that hashes it (MD5, SHA-256 and PDQ of images; MD5, SHA-256 and vPDQ of
     videos, every frame unless SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH says otherwise)."""
+    from safeguard.banks import catalog
+    from safeguard.banks.models import NewEntry, entries_of
+
     catalog.get_bank(context.database(), name)
     min_quality = context.settings().pdq_min_quality
     entries: list[NewEntry] = []
@@ -107,6 +111,8 @@ def import_list(
     A bad row imports nothing; a good list is added in batches, and importing it again
     after a failure adds the rest.
     """
+    from safeguard.banks import service
+
     with _seekable_list(file) as source:
         result = service.import_list(
             context.database(), name, source, actor=context.ACTOR, item_key=file.name
@@ -117,6 +123,8 @@ def import_list(
 @app.command("export")
 def export(name: str) -> None:
     """Write a bank's enabled entries as CSV to standard output."""
+    from safeguard.banks import service
+
     for text in service.export_list(context.database(), name):
         sys.stdout.write(text)
 
@@ -124,6 +132,8 @@ def export(name: str) -> None:
 @app.command("list")
 def list_banks() -> None:
     """One JSON object per bank."""
+    from safeguard.banks import catalog
+
     for bank in catalog.list_banks(context.database()):
         emit(
             {
@@ -145,6 +155,8 @@ def delete(
     """Delete a bank and all its entries."""
     if not yes:
         raise BadRequest("deleting a bank removes all its entries; add --yes to confirm")
+    from safeguard.banks import service
+
     service.delete_bank(context.database(), name, actor=context.ACTOR)
     print(f"deleted bank {name}")
 
@@ -153,6 +165,8 @@ def delete(
 def _seekable_list(file: Path) -> Iterator[IO[bytes]]:
     """The list in ``file`` (- for standard input); one from a pipe is spooled first, as
     an import reads the list twice."""
+    from safeguard.banks.csv_format import spool_file
+
     with ExitStack() as stack:
         try:
             source = sys.stdin.buffer if str(file) == "-" else stack.enter_context(file.open("rb"))
@@ -167,6 +181,8 @@ def _seekable_list(file: Path) -> Iterator[IO[bytes]]:
 
 
 def _set_enabled(name: str, entry_id: int, enabled: bool) -> None:
+    from safeguard.banks import catalog
+
     catalog.set_entry_enabled(context.database(), name, entry_id, enabled, context.ACTOR)
     print(f"entry {entry_id} of bank {name} {'enabled' if enabled else 'disabled'}")
 

@@ -11,8 +11,6 @@ import typer
 from safeguard.cli import context
 from safeguard.cli.files import walk
 from safeguard.cli.output import emit, warn
-from safeguard.communication_safety.classifier import ClassifierNotInstalled
-from safeguard.communication_safety.service import CommunicationSafety
 from safeguard.errors import BadRequest, SafeguardError
 
 
@@ -21,6 +19,9 @@ def communication_safety(
 ) -> None:
     """Blur or show each image sent to or by a child's account (nudity classifier): one
     JSON object per file with its path, action and the classifier's scores."""
+    from safeguard.communication_safety.classifier import ClassifierNotInstalled
+    from safeguard.communication_safety.service import CommunicationSafety
+
     safety = CommunicationSafety.from_settings(context.settings())
     try:
         safety.classifier.load()

@@ -13,12 +13,7 @@ import typer
 
 from safeguard.cli import context
 from safeguard.cli.output import FormatOption, OutputFormat, emit
-from safeguard.conversations import training
-from safeguard.conversations.corpus import load_corpus
-from safeguard.conversations.evaluation import choose_threshold, cross_validate, report
-from safeguard.conversations.model import RiskModel
-from safeguard.conversations.retention import erase_expired_text
-from safeguard.conversations.scoring import parse_age_bands, score_lines, score_transcript
+from safeguard.conversations.folds import FOLDS
 from safeguard.errors import BadRequest
 
 app = typer.Typer(help="Conversation safety: grooming-risk scoring.", no_args_is_help=True)
@@ -43,9 +38,13 @@ FoldsOption = Annotated[int, typer.Option("--folds", help="Cross-validation fold
 def train(
     data: DataOption,
     output: Annotated[Path, typer.Option("--output", help="Where to write the model.")],
-    folds: FoldsOption = training.FOLDS,
+    folds: FoldsOption = FOLDS,
 ) -> None:
     """Cross-validate to choose the threshold, fit on all the data, write the model."""
+    from safeguard.conversations import training
+    from safeguard.conversations.corpus import load_corpus
+    from safeguard.conversations.evaluation import choose_threshold, cross_validate, report
+
     corpus = load_corpus(data)
     featurised = training.featurise(corpus)
     cv = cross_validate(featurised, folds)
@@ -78,9 +77,14 @@ def evaluate(
     data: DataOption,
     model: ModelOption = None,
     threshold: ThresholdOption = None,
-    folds: FoldsOption = training.FOLDS,
+    folds: FoldsOption = FOLDS,
 ) -> None:
     """Cross-validated figures of the training method, at the model's threshold."""
+    from safeguard.conversations import training
+    from safeguard.conversations.corpus import load_corpus
+    from safeguard.conversations.evaluation import cross_validate, report
+    from safeguard.conversations.model import RiskModel
+
     threshold = RiskModel.chosen(model, threshold).threshold
     emit(report(cross_validate(training.featurise(load_corpus(data)), folds), threshold))
 
@@ -107,6 +111,9 @@ def score(
     ] = None,
 ) -> None:
     """Feed each conversation message by message; print its risk, flag and cues."""
+    from safeguard.conversations.model import RiskModel
+    from safeguard.conversations.scoring import parse_age_bands, score_lines, score_transcript
+
     scorer = RiskModel.chosen(model, threshold)
     bands = parse_age_bands(age_bands or [])
     if bands and not transcript:
@@ -129,6 +136,8 @@ def score(
 def erase_expired() -> None:
     """Erase the text of messages older than SAFEGUARD_MESSAGE_RETENTION_HOURS (the API
     does so every minute; this is for running it from cron)."""
+    from safeguard.conversations.retention import erase_expired_text
+
     services = context.services()
     erased = erase_expired_text(services.db, services.message_retention)
     print(f"erased the text of {erased} expired messages")

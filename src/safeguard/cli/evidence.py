@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from safeguard.cli import context
-from safeguard.evidence import keys, vault
 
 app = typer.Typer(
     help="The evidence vault: encrypted content kept from blocked and held uploads.",
@@ -18,6 +17,8 @@ app = typer.Typer(
 @app.command("purge")
 def purge() -> None:
     """Delete evidence past its retention and not under legal hold (rerun daily, e.g. cron)."""
+    from safeguard.evidence import vault
+
     purged = vault.purge(context.database())
     print(f"purged {purged} evidence objects")
 
@@ -30,4 +31,6 @@ def keygen(
     ] = None,
 ) -> None:
     """Print a new random key as one KEY_ID:BASE64 line, to append to the key file."""
+    from safeguard.evidence import keys
+
     print(keys.new_key_line(key_id))

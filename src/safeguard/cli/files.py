@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from safeguard.errors import BadRequest
-from safeguard.media.content import decode_content
-from safeguard.media.decode import DecodeLimits, check_size
-from safeguard.media.video import Progress, VideoContent
-from safeguard.screening.signals import ContentSignals, hash_content
+
+if TYPE_CHECKING:
+    from safeguard.media.decode import DecodeLimits
+    from safeguard.media.video import Progress
+    from safeguard.screening.signals import ContentSignals
 
 _CHUNK = 1024 * 1024
 
@@ -32,6 +34,11 @@ def file_signals(
     """Signals of one file (with the values of every query view, or only the file's own),
     read in chunks; refuses files over the byte cap unread. A video tells ``on_progress``
     how far its decoding has come."""
+    from safeguard.media.content import decode_content
+    from safeguard.media.decode import check_size
+    from safeguard.media.video import VideoContent
+    from safeguard.screening.signals import hash_content
+
     try:
         check_size(path.stat().st_size, limits, cap=limits.largest_bytes)
         chunks = []

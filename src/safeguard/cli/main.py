@@ -8,22 +8,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from safeguard import apikeys
-from safeguard.banks import catalog
 from safeguard.cli import accounts, bank, context, conversations, evidence, users
+from safeguard.cli import exchange as exchange_cli
 from safeguard.cli import transparency as transparency_cli
 from safeguard.cli import webhooks as webhook_cli
 from safeguard.cli.communication_safety import communication_safety
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress_by_part, warn
 from safeguard.errors import SafeguardError
-from safeguard.screening.service import Requester
-from safeguard.screening.signals import ContentSignals
-from safeguard.store.migrate import upgrade
+from safeguard.scopes import DEFAULT_SCOPES, Scope
+
+if TYPE_CHECKING:
+    from safeguard.screening.signals import ContentSignals
+
+# Heavy modules (the services, SQLAlchemy, numpy, numba, PIL, ...) are imported in the
+# commands that use them, so that --help and the other commands start fast.
 
 app = typer.Typer(
     help="Safeguard: screen content against hash lists before it is published.",
@@ -35,6 +38,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(bank.app, name="bank")
 app.add_typer(conversations.app, name="conversations")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(users.app, name="user")
 app.add_typer(webhook_cli.app, name="webhook")
 app.add_typer(transparency_cli.app, name="transparency")
@@ -91,6 +95,9 @@ def scan(
     ] = None,
 ) -> None:
     """Decide block / review / allow for each image or video, one JSON object per file."""
+    from safeguard.banks import catalog
+    from safeguard.screening.service import Requester
+
     services = context.services()
     for name in banks or []:
         catalog.get_bank(services.db, name)
@@ -129,6 +136,8 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the schema migrations (Alembic) to the configured database."""
+    from safeguard.store.migrate import upgrade
+
     upgrade(context.settings().database_url)
     print("database is at the latest schema")
 
@@ -144,7 +153,7 @@ def apikey_create(
         ),
     ] = None,
     scope: Annotated[
-        list[apikeys.Scope] | None,
+        list[Scope] | None,
         typer.Option(
             help="What the key may do, repeatable: screen (screening, lookups, "
             "conversations, review items), banks (the hash lists), admin (keys, users, "
@@ -153,7 +162,9 @@ def apikey_create(
     ] = None,
 ) -> None:
     """Create an API key for a client; the key is printed once, as the last line."""
-    scopes = apikeys.validate_scopes(scope or apikeys.DEFAULT_SCOPES)
+    from safeguard import apikeys
+
+    scopes = apikeys.validate_scopes(scope or DEFAULT_SCOPES)
     key = apikeys.create_key(context.database(), name, context.ACTOR, client, scopes)
     print(
         f"created API key {name} for client {client or name} with scopes "
@@ -166,6 +177,8 @@ def apikey_create(
 def apikey_list() -> None:
     """One JSON object per key: its name, its client, its state and its scopes (never the
     key itself)."""
+    from safeguard import apikeys
+
     for record in apikeys.list_keys(context.database()):
         emit(
             {
@@ -181,6 +194,8 @@ def apikey_list() -> None:
 @apikey_app.command("revoke")
 def apikey_revoke(name: str) -> None:
     """Revoke one key at once, by its name; the client's other keys keep working."""
+    from safeguard import apikeys
+
     apikeys.revoke_key(context.database(), name, context.ACTOR)
     print(f"revoked API key {name}")
 

@@ -10,8 +10,6 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 T = TypeVar("T")
 
@@ -38,6 +36,9 @@ def progress(items: Sequence[T], label: str) -> Iterator[Iterator[T]]:
     if not sys.stderr.isatty():
         yield iter(items)
         return
+    from rich.console import Console
+    from rich.progress import Progress
+
     with Progress(console=Console(stderr=True), transient=True) as bar:
         yield iter(bar.track(items, description=label))
 
@@ -53,6 +54,9 @@ def progress_by_part(items: Sequence[T], label: str) -> Iterator[Iterator[tuple[
     if not sys.stderr.isatty():
         yield ((item, None) for item in items)
         return
+    from rich.console import Console
+    from rich.progress import Progress
+
     with Progress(console=Console(stderr=True), transient=True) as bar:
         overall = bar.add_task(label, total=len(items))
         part = bar.add_task("", total=1.0, visible=False)

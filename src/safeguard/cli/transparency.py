@@ -15,7 +15,6 @@ from safeguard.cli import context
 from safeguard.errors import BadRequest
 from safeguard.transparency.formats import ReportFormat, render
 from safeguard.transparency.period import parse_period
-from safeguard.transparency.report import build_report
 
 app = typer.Typer(
     help="Transparency reports computed from the event log (docs/transparency.md).",
@@ -48,6 +47,8 @@ def report(
     ] = None,
 ) -> None:
     """Compute the report of [--from, --to) and write it."""
+    from safeguard.transparency.report import build_report
+
     period = parse_period(start, end)
     if out is not None and not out.parent.is_dir():
         raise BadRequest(f"--out: there is no directory {str(out.parent)!r}")

@@ -11,8 +11,7 @@ import typer
 from safeguard.cli import context
 from safeguard.cli.output import emit
 from safeguard.errors import BadRequest
-from safeguard.moderation import people
-from safeguard.moderation.people import Role
+from safeguard.moderation.roles import Role
 
 app = typer.Typer(
     help="Users of the moderator UI (/ui/): viewers read the review queue, moderators will "
@@ -43,6 +42,8 @@ def create(
     ],
 ) -> None:
     """Create a user; the password is read from stdin (one line, 12-1024 characters)."""
+    from safeguard.moderation import people
+
     user = people.create_user(context.database(), name, _read_password(), role, context.ACTOR)
     print(f"created user {user.name} with role {user.role.value}")
 
@@ -50,6 +51,8 @@ def create(
 @app.command("list")
 def list_users() -> None:
     """One JSON object per user: name, role, whether disabled, when created."""
+    from safeguard.moderation import people
+
     for user in people.list_users(context.database()):
         emit(
             {
@@ -64,6 +67,8 @@ def list_users() -> None:
 @app.command("disable")
 def disable(name: NameArgument) -> None:
     """Stop a user from logging in, and end their sessions at once."""
+    from safeguard.moderation import people
+
     people.disable_user(context.database(), name, context.ACTOR)
     print(f"disabled user {name}; their sessions have ended")
 
@@ -74,5 +79,7 @@ def set_role(
     role: Annotated[Role, typer.Argument(help="viewer, moderator or admin.")],
 ) -> None:
     """Change a user's role; it applies to their open sessions at once."""
+    from safeguard.moderation import people
+
     user = people.set_role(context.database(), name, role, context.ACTOR)
     print(f"user {user.name} has role {user.role.value}")

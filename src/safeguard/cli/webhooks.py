@@ -10,7 +10,7 @@ import typer
 
 from safeguard.cli import context
 from safeguard.cli.output import emit
-from safeguard.webhooks import service
+from safeguard.webhooks.paging import DEFAULT_DELIVERIES, MAX_DELIVERIES
 
 app = typer.Typer(
     help="Webhooks: events of the log POSTed, signed, to the platform's endpoints.",
@@ -35,6 +35,8 @@ def add(
     ],
 ) -> None:
     """Register an endpoint; prints its id and its signing secret, shown this once."""
+    from safeguard.webhooks import service
+
     endpoint, secret = service.add_endpoint(context.database(), url, events, context.ACTOR)
     emit(_record(endpoint) | {"secret": secret})
 
@@ -42,6 +44,8 @@ def add(
 @app.command("list")
 def list_endpoints() -> None:
     """One JSON object per endpoint, oldest first (never its secret)."""
+    from safeguard.webhooks import service
+
     for endpoint in service.list_endpoints(context.database()):
         emit(_record(endpoint))
 
@@ -49,6 +53,8 @@ def list_endpoints() -> None:
 @app.command("disable")
 def disable(endpoint_id: Annotated[str, typer.Argument(help="The endpoint's id.")]) -> None:
     """Send nothing more to an endpoint; its pending deliveries fail, its history stays."""
+    from safeguard.webhooks import service
+
     emit(_record(service.disable_endpoint(context.database(), endpoint_id, context.ACTOR)))
 
 
@@ -56,9 +62,11 @@ def disable(endpoint_id: Annotated[str, typer.Argument(help="The endpoint's id."
 def deliveries(
     endpoint_id: Annotated[str, typer.Argument(help="The endpoint's id.")],
     limit: Annotated[
-        int, typer.Option(help="How many, newest event first.", min=1, max=service.MAX_DELIVERIES)
-    ] = service.DEFAULT_DELIVERIES,
+        int, typer.Option(help="How many, newest event first.", min=1, max=MAX_DELIVERIES)
+    ] = DEFAULT_DELIVERIES,
 ) -> None:
     """One JSON object per delivery: its event, state, attempts and last answer."""
+    from safeguard.webhooks import service
+
     for delivery in service.deliveries(context.database(), endpoint_id, limit):
         emit(_record(delivery))

@@ -20,6 +20,7 @@ from scipy import sparse
 
 from safeguard.conversations.corpus import Corpus
 from safeguard.conversations.features import DIMENSIONS, message_counts, text_counts
+from safeguard.conversations.folds import FOLDS as FOLDS
 from safeguard.conversations.model import RiskModel, tfidf
 from safeguard.conversations.stream import ConversationState
 from safeguard.errors import BadRequest
@@ -33,7 +34,6 @@ WINDOW_WEIGHT = 0.3  # sample weight of each window of a Perverted-Justice conve
 RAMP = 15  # messages before a stream's window counts in full (RiskModel.combine)
 FALSE_ALARM_BUDGET = 0.02  # share of negative segments, fed as streams, allowed to flag
 STREAM_LIMIT = 400  # messages of each conversation fed in evaluation
-FOLDS = 5
 
 
 def settings() -> dict[str, object]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from safeguard.index.base import IndexFactory
+from safeguard.index.base import FreezableCodes, IndexFactory, SavedState
 
 
 class HexCodeIndex:
@@ -26,6 +27,13 @@ class HexCodeIndex:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    def freeze(self) -> SavedState | None:
+        """The codes' state, if their index can give it (a snapshot needs it)."""
+        return self.codes.freeze() if isinstance(self.codes, FreezableCodes) else None
+
+    def restore(self, path: str | os.PathLike[str]) -> None:
+        self.codes = type(self.codes).load(path)
 
 
 class LinearIndex:

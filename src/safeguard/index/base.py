@@ -57,6 +57,33 @@ class ValueIndex(Protocol):
         """How many ids the index holds."""
 
 
+class SavedState(Protocol):
+    """An index's state taken at one moment, to be written out later."""
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state to the folder ``path``, replacing what was there atomically."""
+
+
+@runtime_checkable
+class FreezableCodes(CodeIndex, Protocol):
+    """A CodeIndex whose state can be taken cheaply while it serves (``HammingIndex``)."""
+
+    def freeze(self) -> SavedState:
+        """The state now; saving it does not hold up searches or updates."""
+
+
+@runtime_checkable
+class SnapshotIndex(ValueIndex, Protocol):
+    """A ValueIndex that can be written to a snapshot and reopened from one."""
+
+    def freeze(self) -> SavedState | None:
+        """The state now, to save outside the matcher's lock; None when this index
+        cannot be snapshotted (its entries are then read from the database at start)."""
+
+    def restore(self, path: str | os.PathLike[str]) -> None:
+        """Replace the contents with a state saved at ``path``."""
+
+
 @dataclass(frozen=True)
 class SequenceHit:
     """How much of a query sequence (a video's frames) matches one indexed sequence.

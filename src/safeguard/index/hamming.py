@@ -9,7 +9,9 @@ The index is a small log-structured set of immutable *segments* plus an append b
   row), and a search falls back to a linear scan when that is cheaper for the radius.
 - New codes go to a buffer that is scanned linearly; a full buffer becomes a segment, and
   segments of similar size are merged, so any add costs amortised O(log n).
-- Removing marks rows dead at once; ``compact`` (and ``save``) drops them.
+- Removing marks rows dead at once; ``compact`` drops them.
+- ``freeze`` takes the state cheaply (segments shared, masks copied) so that a snapshot
+  is written while the index goes on serving; ``load`` memory-maps what ``save`` wrote.
 
 Searches are exact: every (id, distance) within the radius, nothing else.
 """
@@ -34,7 +36,7 @@ CODE_BYTES = 32
 _WORDS = CODE_BYTES // 8
 BUFFER_SIZE = 4096
 MIN_TABLE_ROWS = 2048  # smaller segments are only ever scanned
-_FORMAT = "safeguard-hamming-index-1"
+_FORMAT = "safeguard-hamming-index-2"
 # A random probe (a table bucket or a candidate's code) costs about as much as scanning
 # this many rows in order; used to choose between the tables and a linear scan.
 _PROBE_COST_IN_ROWS = 8
@@ -188,12 +190,16 @@ class Segment:
         flip_base = np.concatenate([[0], np.cumsum(flip_count)[:-1]]).astype(np.int64)
         return table_radius, np.concatenate(masks), flip_base, flip_count
 
-    def save(self, folder: Path) -> None:
-        for name in ("ids", "codes", "starts", "lengths", "table_base", "offsets", "rows"):
+    def save(self, folder: Path, alive: np.ndarray) -> None:
+        """Write the arrays to ``folder``, with ``alive`` as the mask of live rows."""
+        folder.mkdir()
+        for name in _SEGMENT_ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name))
+        np.save(folder / "alive.npy", alive)
 
     @classmethod
     def load(cls, folder: Path) -> Segment:
+        """Open a saved segment: its large arrays memory-mapped, its mask in memory."""
         arrays = {
             name: np.load(folder / f"{name}.npy", mmap_mode="r")
             for name in ("ids", "codes", "offsets", "rows")
@@ -201,8 +207,39 @@ class Segment:
         small = {
             name: np.load(folder / f"{name}.npy") for name in ("starts", "lengths", "table_base")
         }
-        n = len(arrays["ids"])
-        return cls(alive=np.ones(n, dtype=bool), live=n, **arrays, **small)
+        alive = np.array(np.load(folder / "alive.npy"), dtype=bool)
+        return cls(alive=alive, live=int(alive.sum()), **arrays, **small)
+
+
+_SEGMENT_ARRAYS = ("ids", "codes", "starts", "lengths", "table_base", "offsets", "rows")
+
+
+@dataclass(frozen=True)
+class FrozenIndex:
+    """An index's state at one moment, to write out while the index goes on changing:
+    the segments (immutable, shared), copies of their masks, and a copy of the buffer."""
+
+    segments: tuple[tuple[Segment, np.ndarray], ...]
+    buffer_ids: np.ndarray
+    buffer_codes: np.ndarray
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state to the folder ``path``, replacing it atomically."""
+        target = Path(path)
+        staging = Path(tempfile.mkdtemp(prefix=".index-", dir=target.parent))
+        try:
+            for number, (segment, alive) in enumerate(self.segments):
+                segment.save(staging / f"segment-{number}", alive)
+            np.save(staging / "buffer_ids.npy", self.buffer_ids)
+            np.save(staging / "buffer_codes.npy", self.buffer_codes)
+            meta = {"format": _FORMAT, "segments": len(self.segments)}
+            (staging / "meta.json").write_text(json.dumps(meta))
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 class HammingIndex:
@@ -300,41 +337,35 @@ class HammingIndex:
         self._segments = [Segment.build(ids, words)] if len(ids) else []
         self._buffer_row.clear()
 
+    def freeze(self) -> FrozenIndex:
+        """The index's state now, cheap to take (the masks and the buffer are copied, the
+        segments shared): save it without holding up searches and updates."""
+        size = len(self._buffer_row)
+        return FrozenIndex(
+            tuple((s, s.alive.copy()) for s in self._segments),
+            self._buffer_ids[:size].copy(),
+            self._buffer_codes[:size].copy(),
+        )
+
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index (compacted) to the folder ``path``, replacing it atomically."""
-        self.compact()
-        target = Path(path)
-        staging = Path(tempfile.mkdtemp(prefix=".index-", dir=target.parent))
-        try:
-            segment = (
-                self._segments[0]
-                if self._segments
-                else Segment.build(
-                    np.empty(0, dtype=np.int64), np.empty((0, _WORDS), dtype=np.uint64)
-                )
-            )
-            segment.save(staging)
-            (staging / "meta.json").write_text(
-                json.dumps({"format": _FORMAT, "size": len(segment)})
-            )
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        """Write the index to the folder ``path``, replacing it atomically."""
+        self.freeze().save(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> HammingIndex:
-        """Open a saved index; its arrays are memory-mapped, not read into memory."""
+        """Open a saved index; its segments are memory-mapped, not read into memory."""
         folder = Path(path)
         meta = json.loads((folder / "meta.json").read_text())
         if meta.get("format") != _FORMAT:
             raise ValueError(f"{folder} is not a saved Hamming index")
         index = cls()
-        segment = Segment.load(folder)
-        if len(segment):
-            index._segments.append(segment)
+        for number in range(int(meta["segments"])):
+            segment = Segment.load(folder / f"segment-{number}")
+            if segment.live:
+                index._segments.append(segment)
+        buffer_ids = np.load(folder / "buffer_ids.npy")
+        if len(buffer_ids):
+            index.add(buffer_ids, np.load(folder / "buffer_codes.npy").view(np.uint8))
         return index
 
     def _scan_buffer(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -35,6 +34,7 @@ from safeguard.errors import (
     TooManyAttempts,
 )
 from safeguard.events import UserCreated, UserDisabled, UserLoggedIn, UserRoleChanged
+from safeguard.moderation.roles import Role as Role
 from safeguard.store.db import Database
 from safeguard.store.models import LoginFailure, UiSession, User, utcnow
 
@@ -51,22 +51,6 @@ _HASHING = threading.BoundedSemaphore(4)
 memory. Never held with a database transaction open."""
 _NAME_COLUMN = 128
 _ADDRESS_COLUMN = 64
-
-
-class Role(StrEnum):
-    """What a user may do; each role may do everything of the roles before it."""
-
-    VIEWER = "viewer"
-    """Reads the review queue and its items."""
-    MODERATOR = "moderator"
-    """A viewer who will decide items (the next part of the workspace)."""
-    ADMIN = "admin"
-    """A moderator who also sees and manages the users."""
-
-    def includes(self, other: Role) -> bool:
-        """Whether this role may do what ``other`` may."""
-        order = list(Role)
-        return order.index(self) >= order.index(other)
 
 
 @dataclass(frozen=True)

@@ -750,9 +750,10 @@ def _view(session: Session, r: AuthorityReport, *, full: bool) -> ReportView:
     )
 
 
-def start_sender(db: Database, settings: Settings, keyring: Keyring | None) -> ReportSender:
-    """The worker that retries due report steps, started, for the configured authorities
-    (ConfigError at start if their settings are incomplete)."""
+def report_sender(db: Database, settings: Settings, keyring: Keyring | None) -> ReportSender | None:
+    """The worker that retries due report steps for the configured authorities, not yet
+    started; None when no authority is configured (ConfigError if their settings are
+    incomplete)."""
     from safeguard.reporting.authorities import configured_authorities
 
     sender = ReportSender(
@@ -762,6 +763,4 @@ def start_sender(db: Database, settings: Settings, keyring: Keyring | None) -> R
         timedelta(seconds=settings.report_interval_seconds),
         timedelta(days=settings.evidence_hold_days),
     )
-    if sender.authorities:
-        sender.start()
-    return sender
+    return sender if sender.authorities else None

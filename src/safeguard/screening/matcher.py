@@ -21,21 +21,28 @@ index while it waits for the database.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from safeguard.banks.values import value_digest
-from safeguard.index.base import SequenceHit, SequenceIndex, ValueIndex
+from safeguard.errors import NotReady
+from safeguard.index.base import SavedState, SequenceHit, SequenceIndex, SnapshotIndex, ValueIndex
+from safeguard.screening.snapshots import FrozenIndexes, Manifest, SnapshotStore, usable
 from safeguard.signals.base import SignalType
 from safeguard.signals.registry import indexed, signal_types
+from safeguard.store.changes import last_change
 from safeguard.store.db import Database
 from safeguard.store.models import ContentItem, Entry, EntryChange
 
 _LOAD_BATCH = 50_000
+_EXACT_CHUNK = 500  # digests per exact lookup query
+log = logging.getLogger(__name__)
 
 RadiusOf = Callable[[str, str, str], int]
 """The search radius of (signal type, bank id, view name); a negative one skips the bank."""
@@ -68,8 +75,12 @@ class Matcher:
     """The in-memory indexes of one worker, and the lookups that combine them with the
     database."""
 
-    def __init__(self, index_factory: IndexFactory = _new_index) -> None:
+    def __init__(
+        self, index_factory: IndexFactory = _new_index, snapshots: SnapshotStore | None = None
+    ) -> None:
+        """``snapshots``: where to start from, if a usable snapshot is there."""
         self._new_index = index_factory
+        self._snapshots = snapshots
         self._lock = threading.Lock()  # guards the indexes; never held with a connection
         self._sync_lock = threading.Lock()  # one catch-up at a time
         self._indexes: dict[tuple[str, str], ValueIndex] = {}  # by (signal type, bank id)
@@ -93,6 +104,20 @@ class Matcher:
                 self._load_all(db)
             else:
                 self._replay(db)
+
+    def catch_up(self, db: Database) -> int:
+        """Apply every change logged before this call, and give the last sequence
+        applied; NotReady if that cannot be done now."""
+        try:
+            with db.read_session() as session:
+                logged = last_change(session)
+            self.sync(db)
+        except SQLAlchemyError as exc:
+            raise NotReady(f"the index cannot catch up ({type(exc).__name__})") from None
+        applied = self._last_seq or 0
+        if applied < logged:
+            raise NotReady(f"the index is {logged - applied} changes behind the change log")
+        return applied
 
     def near_candidates(
         self, kind: str, queries: Sequence[tuple[str, str]], radius_of: RadiusOf
@@ -139,25 +164,77 @@ class Matcher:
 
     @staticmethod
     def exact_candidates(session: Session, exact: Mapping[str, Sequence[str]]) -> list[Candidate]:
-        """Enabled entries equal to an exact value (signal type -> values)."""
-        pairs = [(kind, value_digest(v)) for kind, values in exact.items() for v in values]
-        if not pairs:
-            return []
-        wanted = or_(
-            *(and_(Entry.signal_type == kind, Entry.value_digest == d) for kind, d in pairs)
-        )
-        query = (
-            select(Entry.id, Entry.content_item_id, Entry.bank_id, Entry.signal_type)
-            .join(ContentItem, ContentItem.id == Entry.content_item_id)
-            .where(wanted, _ENABLED)
-        )
-        return [Candidate(*row, 0) for row in session.execute(query)]
+        """Enabled entries equal to an exact value (signal type -> values), asked for
+        ``_EXACT_CHUNK`` digests at a time, so that thousands of values fit a query."""
+        found: list[Candidate] = []
+        for kind, values in exact.items():
+            digests = sorted({value_digest(v) for v in values})
+            for start in range(0, len(digests), _EXACT_CHUNK):
+                query = (
+                    select(Entry.id, Entry.content_item_id, Entry.bank_id, Entry.signal_type)
+                    .join(ContentItem, ContentItem.id == Entry.content_item_id)
+                    .where(
+                        Entry.signal_type == kind,
+                        Entry.value_digest.in_(digests[start : start + _EXACT_CHUNK]),
+                        _ENABLED,
+                    )
+                )
+                found += [Candidate(*row, 0) for row in session.execute(query)]
+        return found
+
+    def freeze(self) -> FrozenIndexes | None:
+        """The indexes' state at the last change applied, for a snapshot (None before the
+        first sync). Only the masks and buffers are copied under the lock."""
+        kinds = tuple(kind.name for kind in indexed() if self._snapshots_whole(kind.name))
+        with self._lock:
+            if self._last_seq is None:
+                return None
+            states: dict[tuple[str, str], SavedState] = {}
+            for key, index in self._indexes.items():
+                if key[0] in kinds and isinstance(index, SnapshotIndex):
+                    state = index.freeze()
+                    if state is not None:
+                        states[key] = state
+            return FrozenIndexes(self._last_seq, kinds, states)
+
+    def _snapshots_whole(self, kind: str) -> bool:
+        """Whether every index of ``kind`` can be saved in a snapshot."""
+        index = self._index_for(kind)
+        return isinstance(index, SnapshotIndex) and index.freeze() is not None
 
     def _load_all(self, db: Database) -> None:
-        kinds = [kind.name for kind in indexed()]
+        manifest = self._snapshots.latest() if self._snapshots is not None else None
+        if manifest is not None:
+            with db.read_session() as session:
+                fits = usable(session, manifest)
+            if fits:
+                self._start_from(db, manifest)
+                return
+            log.warning("the index snapshot at change %d is not of this database", manifest.seq)
+        last, indexes = self._read_entries(db, [kind.name for kind in indexed()])
+        with self._lock:
+            self._indexes = indexes
+            self._last_seq = last
+
+    def _start_from(self, db: Database, manifest: Manifest) -> None:
+        """Open a snapshot, read the signal types it lacks, then replay later changes."""
+        indexes = SnapshotStore.open(manifest, self._index_for)
+        others = [kind.name for kind in indexed() if kind.name not in manifest.kinds]
+        if others:
+            indexes |= self._read_entries(db, others)[1]
+        with self._lock:
+            self._indexes = indexes
+            self._last_seq = manifest.seq
+        self._replay(db)
+        log.info("started from the index snapshot at change %d", manifest.seq)
+
+    def _read_entries(
+        self, db: Database, kinds: list[str]
+    ) -> tuple[int, dict[tuple[str, str], ValueIndex]]:
+        """The last change-log sequence and indexes of every enabled entry of ``kinds``."""
         held: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
         with db.read_session() as session:
-            last = session.scalar(select(func.coalesce(func.max(EntryChange.seq), 0)))
+            last = last_change(session)
             query = (
                 select(Entry.signal_type, Entry.bank_id, Entry.id, Entry.value)
                 .join(ContentItem, ContentItem.id == Entry.content_item_id)
@@ -175,9 +252,7 @@ class Matcher:
             if index is not None:
                 index.add(ids, values)
                 indexes[key] = index
-        with self._lock:
-            self._indexes = indexes
-            self._last_seq = int(last or 0)
+        return last, indexes
 
     def _replay(self, db: Database) -> None:
         query = (

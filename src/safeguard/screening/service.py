@@ -20,7 +20,8 @@ from safeguard.moderation.intake import content_key, queue_screening
 from safeguard.screening.matcher import Candidate, Matcher
 from safeguard.screening.policy import BankRule, Decision, Match, SequenceRule, decide
 from safeguard.screening.signals import ContentSignals, signals_dict
-from safeguard.signals.base import SignalValue
+from safeguard.screening.text import text_values
+from safeguard.signals.base import LookupForms, SignalValue
 from safeguard.signals.registry import signal_type, signal_types
 from safeguard.store.db import Database
 from safeguard.store.models import (
@@ -105,22 +106,39 @@ class Screener:
         requester: Requester,
         banks: Collection[str] | None = None,
         upload: Upload | None = None,
+        text: str | None = None,
+        url: str | None = None,
     ) -> ScreeningResult:
         """Decide on computed content signals; ``banks`` restricts matching to those names.
-        ``upload``, the content itself, is kept as evidence if the decision flags it."""
+        ``upload``, the content itself, is kept as evidence if the decision flags it;
+        ``text`` and ``url`` sent with it are matched against URL and keyword lists,
+        never recorded."""
         own = {name: signals.own(name) for name in signals.values}
-        return self._decide(signals.values, own, requester, banks, upload)
+        values = _with_text(signals.values, text, url)
+        return self._decide(values, own, requester, banks, upload)
+
+    def screen_text(self, text: str, requester: Requester) -> ScreeningResult | None:
+        """Decide on a text's URLs and keywords (a message); None, and no record, when no
+        listed value is in it. The text itself is never recorded."""
+        values = text_values(text)
+        exact = {name: [v.value for v in found] for name, found in values.items()}
+        with self.db.read_session() as session:
+            if not self.matcher.exact_candidates(session, exact):
+                return None
+        return self._decide(values, {}, requester, None, None)
 
     def lookup(
         self,
         hashes: Mapping[str, str],
         requester: Requester,
         qualities: Mapping[str, int] | None = None,
+        text: str | None = None,
     ) -> ScreeningResult:
         """Decide on values a client computed itself (validated here); ``qualities`` gives
-        the quality of values of signal types that have one, where the client knows it."""
-        if not hashes:
-            raise InvalidSignal("give at least one signal to look up")
+        the quality of values of signal types that have one, where the client knows it.
+        URLs, phrases and ``text`` (its URLs and keywords) are matched, never recorded."""
+        if not hashes and text is None:
+            raise InvalidSignal("give at least one signal or a text to look up")
         qualities = {signal_type(k).name: q for k, q in (qualities or {}).items()}
         for name, quality in qualities.items():
             if not signal_type(name).has_quality:
@@ -130,9 +148,16 @@ class Screener:
         given: dict[str, tuple[SignalValue, ...]] = {}
         for name, value in hashes.items():
             kind = signal_type(name)
-            given[kind.name] = (SignalValue(kind.normalise(value), qualities.get(kind.name)),)
-        shown = {name: given[name][0] if name in given else None for name in signal_types()}
-        return self._decide(given, shown, requester, None, None)
+            if isinstance(kind, LookupForms):
+                given[kind.name] = tuple(kind.lookup_forms(value))
+            else:
+                given[kind.name] = (SignalValue(kind.normalise(value), qualities.get(kind.name)),)
+        shown = {
+            name: given[name][0] if name in given else None
+            for name, kind in signal_types().items()
+            if not isinstance(kind, LookupForms)
+        }
+        return self._decide(_with_text(given, text), shown, requester, None, None)
 
     def _decide(
         self,
@@ -272,6 +297,18 @@ def _rules(
         )
         for bank_id, (name, action, kind) in banks.items()
     }
+
+
+def _with_text(
+    values: Mapping[str, tuple[SignalValue, ...]], text: str | None, url: str | None = None
+) -> dict[str, tuple[SignalValue, ...]]:
+    """``values`` and the URL and keyword values of ``text`` and ``url`` (if any), by
+    signal type."""
+    merged = dict(values)
+    if text or url is not None:
+        for name, found in text_values(text or "", url).items():
+            merged[name] = merged.get(name, ()) + found
+    return merged
 
 
 def _api_match(match: Match) -> dict[str, object]:

@@ -94,6 +94,18 @@ class StructuredValues(Protocol):
         ...
 
 
+@runtime_checkable
+class LookupForms(Protocol):
+    """An exact signal type whose queried values match listed values other than
+    themselves (a URL is covered by a listed prefix; a phrase holds listed keywords).
+    Its queried values are text a user wrote: they are matched, never recorded."""
+
+    def lookup_forms(self, value: str) -> Sequence[SignalValue]:
+        """The normalised values to look up by equality for a queried ``value`` (itself
+        first); InvalidSignal if it is not a valid value."""
+        ...
+
+
 @dataclass(frozen=True)
 class HexFormat:
     """Values that travel as fixed-length lowercase hex."""

@@ -21,12 +21,10 @@ from safeguard.media.image import ImageContent
 from safeguard.media.variants import ORIGINAL, query_views
 from safeguard.signals.base import FRAME_MARK, HexFormat, SignalValue
 from safeguard.signals.pdq_kernel import bits_from_dct, hash_pixels
+from safeguard.signals.pdq_thresholds import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from safeguard.signals.pdq_thresholds import MAX_THRESHOLD as MAX_THRESHOLD
 from safeguard.signals.pdq_views import Axis, aligned_coefficients, blurred, turned_coefficients
 
-DEFAULT_THRESHOLD = 31
-# The largest threshold a bank may have. The robustness benchmark found the first false
-# positive of any view at 54 bits; this keeps a margin of 10 (docs/benchmarks.md).
-MAX_THRESHOLD = 44
 HASH_BYTES = 32
 # A PDQ hash sets one bit per DCT coefficient above the median: 128 of its 256 bits, fewer
 # when coefficients tie (flat images). Values far outside that (all zeros, all ones) are no

@@ -9,9 +9,11 @@ from functools import cache
 from safeguard.errors import InvalidSignal
 from safeguard.plugins import load_plugins
 from safeguard.signals.base import SignalType
+from safeguard.signals.keyword import KEYWORD
 from safeguard.signals.md5 import MD5, VIDEO_MD5
 from safeguard.signals.pdq import PDQ
 from safeguard.signals.sha256 import SHA256
+from safeguard.signals.url import URL
 from safeguard.signals.vpdq import VPDQ
 
 ENTRY_POINT_GROUP = "safeguard.signal_types"
@@ -20,7 +22,9 @@ ENTRY_POINT_GROUP = "safeguard.signal_types"
 @cache
 def signal_types() -> dict[str, SignalType]:
     """Every signal type by name, loaded once per process."""
-    return load_plugins(ENTRY_POINT_GROUP, [MD5, VIDEO_MD5, SHA256, PDQ, VPDQ], SignalType)
+    return load_plugins(
+        ENTRY_POINT_GROUP, [MD5, VIDEO_MD5, SHA256, PDQ, VPDQ, URL, KEYWORD], SignalType
+    )
 
 
 def signal_type(name: str) -> SignalType:

@@ -22,13 +22,13 @@ from safeguard.errors import BadRequest, Conflict, NotFound
 from safeguard.events import Event, WebhookAdded, WebhookDisabled
 from safeguard.store.db import Database
 from safeguard.store.models import AuditEvent, WebhookDelivery, WebhookEndpoint, utcnow
+from safeguard.webhooks.paging import DEFAULT_DELIVERIES as DEFAULT_DELIVERIES
+from safeguard.webhooks.paging import MAX_DELIVERIES as MAX_DELIVERIES
 
 ALL_EVENTS = "*"
 MAX_URL = 2048
 MAX_ACTOR = 128
 MAX_KINDS = 100
-DEFAULT_DELIVERIES = 50
-MAX_DELIVERIES = 1000
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 DISABLED_ERROR = "endpoint disabled"
 

@@ -14,11 +14,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from safeguard.api.openapi import PROTECTED, problem_responses
-from safeguard.api.schemas import ConversationOut, MessageScoreOut
+from safeguard.api.schemas import ConversationOut, MatchOut, MessageScoreOut, ScreeningOut
 from safeguard.api.state import AppState, ScreenClient, app_state
 from safeguard.api.validation import Text, UtcDateTime
 from safeguard.conversations.service import IncomingMessage
 from safeguard.conversations.transcript import parse_transcript
+from safeguard.screening.service import Requester
+from safeguard.signals.keyword import MAX_TEXT_CHARS
 
 router = APIRouter(tags=["conversations"], responses=problem_responses(*PROTECTED))
 
@@ -64,10 +66,11 @@ async def add_message(
     message = IncomingMessage(
         body.sender_id, body.text, body.sent_at, body.sender_age_band, tuple(body.recipient_ids)
     )
+    listed = await run_in_threadpool(_screen_texts, state, client, conversation_id, [message])
     scored = await run_in_threadpool(
         state.conversations.add_message, client, conversation_id, message
     )
-    return MessageScoreOut.model_validate(scored)
+    return MessageScoreOut.model_validate(scored | listed)
 
 
 @router.post(
@@ -85,8 +88,9 @@ def add_transcript(
         IncomingMessage(m.speaker, m.text, body.sent_at, body.sender_age_bands.get(m.speaker))
         for m in parse_transcript(body.text)
     ]
+    listed = _screen_texts(state, client, conversation_id, messages)
     scored = state.conversations.add_messages(client, conversation_id, messages)
-    return MessageScoreOut.model_validate(scored)
+    return MessageScoreOut.model_validate(scored | listed)
 
 
 @router.get("/v1/conversations/{conversation_id}", responses=problem_responses(404))
@@ -97,3 +101,20 @@ def get_conversation(
 ) -> ConversationOut:
     """A conversation's current risk, flag and cues."""
     return ConversationOut.model_validate(state.conversations.get(client, conversation_id))
+
+
+def _screen_texts(
+    state: AppState, client: str, conversation_id: str, messages: list[IncomingMessage]
+) -> dict[str, object]:
+    """The URL and keyword list matches of the messages' texts (the first
+    ``MAX_TEXT_CHARS`` of each), each message with a match recorded as a screening of its
+    own (never its text), which opens a review item if it blocks or asks for review."""
+    matches: list[MatchOut] = []
+    screening_ids: list[str] = []
+    for message in messages:
+        requester = Requester(client, "message", conversation_id, message.sender_id)
+        found = state.screener.screen_text(message.text[:MAX_TEXT_CHARS], requester)
+        if found is not None:
+            screening_ids.append(found.screening_id)
+            matches += ScreeningOut.model_validate(found.as_dict()).matches
+    return {"matches": matches, "screening_ids": screening_ids}

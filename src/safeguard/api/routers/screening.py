@@ -17,14 +17,15 @@ from starlette.responses import JSONResponse
 from safeguard.api.openapi import PROTECTED, problem_responses, upload_body
 from safeguard.api.schemas import JobOut, ScreeningOut, ScreeningRecordOut
 from safeguard.api.state import AppState, ScreenClient, app_state
+from safeguard.api.uploads import decode_upload, observe, screen_decoded
 from safeguard.api.validation import Text, check_text
 from safeguard.errors import BadRequest, InvalidMultipart
-from safeguard.media.content import Content, decode_content
+from safeguard.media.content import Content
 from safeguard.media.video import VideoContent
 from safeguard.screening import jobs
 from safeguard.screening.records import get_screening as read_screening
-from safeguard.screening.service import Requester, Upload
-from safeguard.screening.signals import hash_content
+from safeguard.screening.service import Requester
+from safeguard.signals.keyword import MAX_TEXT_CHARS
 
 router = APIRouter(tags=["screening"], responses=problem_responses(*PROTECTED))
 
@@ -34,7 +35,15 @@ _UPLOAD_DOC = upload_body(
         "uploader_id": {"type": "string"},
         "uploader_ip": {"type": "string"},
         "uploader_port": {"type": "integer", "minimum": 0, "maximum": 65535},
-    }
+        "text": {
+            "type": "string",
+            "maxLength": MAX_TEXT_CHARS,
+            "description": "Text posted with the file (or alone, without one): its URLs "
+            "and keywords are matched against URL and keyword lists, never recorded.",
+        },
+        "url": {"type": "string", "description": "A URL posted with the file, or alone."},
+    },
+    file_required=False,
 )
 
 
@@ -43,8 +52,15 @@ ClientId = Annotated[Text | None, Query(max_length=256)]
 
 class LookupRequest(BaseModel):
     signals: dict[Text, Text] = Field(
-        description="Signal type to value, e.g. {'pdq': '<64 hex>', 'md5': '<32 hex>'}",
+        default_factory=dict,
+        description="Signal type to value, e.g. {'pdq': '<64 hex>', 'md5': '<32 hex>'}, "
+        "{'url': 'https://example.com/page'} or {'keyword': 'a search term'}",
         max_length=8,
+    )
+    text: Annotated[Text, Field(max_length=MAX_TEXT_CHARS)] | None = Field(
+        default=None,
+        description="A text (a post, a message): its URLs and keywords are matched "
+        "against URL and keyword lists, never recorded.",
     )
     pdq_quality: int | None = Field(
         default=None, ge=0, le=100, description="The quality of the PDQ value, if known."
@@ -83,21 +99,29 @@ async def screen(
     ``202`` with a job to follow at ``GET /v1/jobs/{id}`` (when an evidence vault's keys
     are configured, as the job keeps the upload encrypted until it ends)."""
     started = time.perf_counter()
-    file_name: str | None = None
+    file_name = text = url = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await _form(request)
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise BadRequest("a multipart upload needs a 'file' part")
-        data = await upload.read()
-        file_name = _file_name(upload.filename)
         content_id = content_id or _text_field(form.get("content_id"))
         uploader_id = uploader_id or _text_field(form.get("uploader_id"))
+        text = _text_field(form.get("text"), MAX_TEXT_CHARS, "text and url")
+        url = _text_field(form.get("url"), MAX_TEXT_CHARS, "text and url")
+        if not isinstance(upload, UploadFile):
+            if text is None and url is None:
+                raise BadRequest("a multipart upload needs a 'file' part, or 'text' or 'url'")
+            requester = Requester(client, "upload", content_id, uploader_id)
+            hashes = {"url": url} if url is not None else {}
+            found = await run_in_threadpool(state.screener.lookup, hashes, requester, None, text)
+            observe(state, found.decision.value, "upload", started)
+            return ScreeningOut.model_validate(found.as_dict())
+        data = await upload.read()
+        file_name = _file_name(upload.filename)
         uploader_ip = uploader_ip or _address(form.get("uploader_ip"))
         uploader_port = uploader_port if uploader_port is not None else _port(form)
     else:
         data = b"".join([chunk async for chunk in request.stream()])
-    content = await run_in_threadpool(decode_content, data, state.limits)
+    content = await decode_upload(state, data)
     requester = Requester(client, "upload", content_id, uploader_id)
     facts = {
         "uploader_ip": str(uploader_ip) if uploader_ip is not None else None,
@@ -105,6 +129,8 @@ async def screen(
         "file_name": file_name,
     }
     if state.keyring is not None and _over_budget(content, state.settings.screen_budget_seconds):
+        if text is not None or url is not None:
+            raise BadRequest("send the text or URL of a long video to /v1/lookup")
         job_id = await run_in_threadpool(
             partial(
                 jobs.submit,
@@ -122,10 +148,9 @@ async def screen(
             status_code=202,
             headers={"Location": f"/v1/jobs/{job_id}"},
         )
-    signals = await run_in_threadpool(hash_content, content)
-    kept = Upload(data, content.content_type, facts)
-    result = await run_in_threadpool(state.screener.screen, signals, requester, None, kept)
-    _observe(state, result.decision.value, "upload", started)
+    result = await screen_decoded(
+        state, content, data, requester, facts, started, text=text, url=url
+    )
     return ScreeningOut.model_validate(result.as_dict())
 
 
@@ -157,8 +182,8 @@ def lookup(
     qualities = dict(body.qualities)
     if body.pdq_quality is not None:
         qualities["pdq"] = body.pdq_quality
-    result = state.screener.lookup(body.signals, requester, qualities)
-    _observe(state, result.decision.value, "lookup", started)
+    result = state.screener.lookup(body.signals, requester, qualities, body.text)
+    observe(state, result.decision.value, "lookup", started)
     return ScreeningOut.model_validate(result.as_dict())
 
 
@@ -170,11 +195,14 @@ async def _form(request: Request) -> FormData:
         raise InvalidMultipart(str(exc.detail)) from None
 
 
-def _text_field(value: object) -> str | None:
+def _text_field(
+    value: object, limit: int = 256, names: str = "content_id and uploader_id"
+) -> str | None:
+    """A form field of text without NUL, at most ``limit`` characters (None if absent)."""
     if value is None:
         return None
-    message = "content_id and uploader_id must be text of at most 256 characters, without NUL"
-    if not isinstance(value, str) or len(value) > 256:
+    message = f"{names} must be text of at most {limit} characters, without NUL"
+    if not isinstance(value, str) or len(value) > limit:
         raise BadRequest(message)
     try:
         return check_text(value)
@@ -209,11 +237,6 @@ def _port(form: FormData) -> int | None:
     if not text.isdigit() or int(text) > 65535:
         raise BadRequest("uploader_port must be a whole number from 0 to 65535")
     return int(text)
-
-
-def _observe(state: AppState, decision: str, source: str, started: float) -> None:
-    state.metrics.screenings.labels(decision=decision, source=source).inc()
-    state.metrics.screening_seconds.labels(source=source).observe(time.perf_counter() - started)
 
 
 @router.get("/v1/screenings/{screening_id}", responses=problem_responses(404))

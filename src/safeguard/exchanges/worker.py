@@ -1,0 +1,26 @@
+"""The scheduled fetch: every configured exchange, at start and then every interval."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from safeguard.exchanges.service import fetch_all
+from safeguard.store.db import Database
+from safeguard.workers import PeriodicWorker
+
+log = logging.getLogger("safeguard.exchanges")
+
+
+class ExchangeFetcher(PeriodicWorker):
+    """Fetches every exchange on a daemon thread of each API worker process; leases let
+    several processes run it side by side."""
+
+    def __init__(self, db: Database, interval: timedelta) -> None:
+        super().__init__("exchange-fetcher", "fetching exchanges", interval, log)
+        self.db = db
+
+    def run_pass(self, stop: threading.Event) -> bool:
+        fetch_all(self.db, stop)
+        return False
