@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safeguard import events
-from safeguard.banks.csv_format import ExportRow, export_csv, read_csv
+from safeguard.banks.formats import FormatName, list_format
+from safeguard.banks.formats.base import ExportItem
 from safeguard.banks.models import BankSpec, NewEntry, validate_bank_name
 from safeguard.banks.values import value_digest
 from safeguard.errors import Conflict, NotFound
@@ -32,7 +33,6 @@ from safeguard.events import (
     ContentItemDisabled,
     ContentItemEnabled,
 )
-from safeguard.signals.vpdq import VPDQ, is_vpdq_text
 from safeguard.store.db import Database, lock_change_log
 from safeguard.store.models import Bank, BankThreshold, ContentItem, Entry, EntryChange, utcnow
 
@@ -328,33 +328,24 @@ def import_list(
     source: IO[bytes],
     *,
     actor: str = SYSTEM_ACTOR,
-    item_key: str | None = None,
+    format_name: str = FormatName.CSV,
 ) -> ImportSummary:
-    """Import a CSV list from ``source`` (seekable, read from its current position), or
-    one video's vPDQ hashes in the reference's per-frame text form (one entry, under
-    ``item_key``, e.g. the file's name).
+    """Import a list in the format named ``format_name`` (``banks/formats``) from
+    ``source`` (seekable, read from its current position).
 
-    The whole list is checked first: a bad row raises InvalidList naming its line, and
-    nothing is imported. Then it is added a batch per write transaction. Adding values the
-    bank holds already only counts them, so running an import again is safe: after a
+    The whole list is checked first: a bad line or record raises InvalidList naming it,
+    and nothing is imported. Then it is added a batch per write transaction. Adding values
+    the bank holds already only counts them, so running an import again is safe: after a
     database failure midway, retry it to add the rest.
     """
+    form = list_format(format_name)
     with db.read_session() as session:
         get_bank(session, name)
     start = source.tell()
-    if is_vpdq_text(source.read(_VPDQ_PROBE)):
-        source.seek(start)
-        text = source.read().decode("ascii", errors="replace")
-        entry = NewEntry(VPDQ.name, text, source="import", item_key=item_key)
-        with db.session() as session:
-            lock_change_log(session)
-            result = add_entries(session, get_bank(session, name), [entry], actor=actor)
-        return ImportSummary(len(result.added_ids), result.already_present)
-    source.seek(start)
-    deque(read_csv(source), maxlen=0)  # check every row, keep none
+    deque(form.read(source), maxlen=0)  # check every entry, keep none
     source.seek(start)
     added = already_present = 0
-    for batch in _batches(read_csv(source), _BATCH):
+    for batch in _batches(form.read(source), _BATCH):
         with db.session() as session:
             lock_change_log(session)  # first, as the purge of a deleted bank takes it
             result = add_entries(session, get_bank(session, name), batch, actor=actor)
@@ -363,17 +354,16 @@ def import_list(
     return ImportSummary(added, already_present)
 
 
-_VPDQ_PROBE = 256  # bytes read to tell a vPDQ hash file from a CSV list
-
-
-def export_list(db: Database, name: str) -> Iterator[str]:
-    """The bank's enabled entries as CSV text, a page at a time (NotFound at once).
+def export_list(db: Database, name: str, format_name: str = FormatName.CSV) -> Iterator[str]:
+    """The bank's enabled entries in the format named ``format_name``, a page of content
+    items at a time (NotFound, or InvalidName for an unknown format, at once).
 
     Each page is read in its own short read transaction, so a slow reader holds none.
     """
+    form = list_format(format_name)
     with db.read_session() as session:
         bank_id = get_bank(session, name).id
-    return export_csv(_export_pages(db, bank_id))
+    return form.write(_export_pages(db, bank_id))
 
 
 def _existing_values(
@@ -394,20 +384,28 @@ def _existing_values(
     return found
 
 
-def _export_pages(db: Database, bank_id: str) -> Iterator[list[ExportRow]]:
-    """The bank's enabled entries in id order, ``_BATCH`` at a time."""
-    columns = select(
-        Entry.id, Entry.signal_type, Entry.value, ContentItem.external_id, ContentItem.labels
-    ).join(ContentItem, ContentItem.id == Entry.content_item_id)
+def _export_pages(db: Database, bank_id: str) -> Iterator[list[ExportItem]]:
+    """The bank's enabled content items with their enabled values, in id order."""
     after = 0
     while True:
         with db.read_session() as session:
-            query = _page(columns.where(Entry.enabled, ContentItem.enabled), bank_id, _BATCH, after)
-            rows = session.execute(query).all()
-        if not rows:
+            bank = session.get_one(Bank, bank_id)
+            items = list_items(session, bank, limit=_BATCH, after_id=after)
+            page = [
+                ExportItem(
+                    item.id,
+                    item.external_id,
+                    tuple(item.labels),
+                    tuple((e.signal_type, e.value) for e in entries if e.enabled),
+                )
+                for item, entries in items
+                if item.enabled and any(e.enabled for e in entries)
+            ]
+            last = items[-1][0].id if items else None
+        if last is None:
             return
-        after = rows[-1].id
-        yield [(row.signal_type, row.value, row.external_id, row.labels) for row in rows]
+        after = last
+        yield page
 
 
 def _page(query: Select[*Ts], bank_id: str, limit: int, after_id: int) -> Select[*Ts]:

@@ -11,6 +11,7 @@ from typing import IO, Annotated
 
 import typer
 
+from safeguard.banks.formats import FormatName
 from safeguard.banks.kinds import BankAction, BankKind
 from safeguard.cli import context
 from safeguard.cli.files import file_signals, walk
@@ -21,6 +22,7 @@ from safeguard.store.limits import MAX_INT64
 
 app = typer.Typer(help="Create, fill and inspect banks of known hashes.", no_args_is_help=True)
 EntryId = Annotated[int, typer.Argument(min=1, max=MAX_INT64, help="The entry's id.")]
+ListFormatOption = Annotated[FormatName, typer.Option("--format", help="The list's format.")]
 
 
 @app.command("create")
@@ -103,29 +105,31 @@ def add(
 @app.command("import")
 def import_list(
     name: str,
-    file: Annotated[Path, typer.Argument(help="CSV list, or - for standard input.")],
+    file: Annotated[Path, typer.Argument(help="The list, or - for standard input.")],
+    list_format: ListFormatOption = FormatName.CSV,
 ) -> None:
-    """Import a CSV list: signal_type,signal_value[,external_id,labels]; or one video's
-    vPDQ hash file (frame,quality,pdq,timestamp lines, as the reference writes them).
+    """Import a list. CSV (the default): signal_type,signal_value[,external_id,labels],
+    or one video's vPDQ hash file (frame,quality,pdq,timestamp lines, as the reference
+    writes them). The other formats are in docs/operations.md ("List formats").
 
-    A bad row imports nothing; a good list is added in batches, and importing it again
-    after a failure adds the rest.
+    A bad line or record imports nothing; a good list is added in batches, and importing
+    it again after a failure adds the rest.
     """
     from safeguard.banks import service
 
     with _seekable_list(file) as source:
         result = service.import_list(
-            context.database(), name, source, actor=context.ACTOR, item_key=file.name
+            context.database(), name, source, actor=context.ACTOR, format_name=list_format
         )
     print(f"imported {result.added} entries ({result.already_present} already present)")
 
 
 @app.command("export")
-def export(name: str) -> None:
-    """Write a bank's enabled entries as CSV to standard output."""
+def export(name: str, list_format: ListFormatOption = FormatName.CSV) -> None:
+    """Write a bank's enabled entries to standard output (CSV unless --format says)."""
     from safeguard.banks import service
 
-    for text in service.export_list(context.database(), name):
+    for text in service.export_list(context.database(), name, list_format):
         sys.stdout.write(text)
 
 

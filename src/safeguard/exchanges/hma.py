@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
-
-import httpx
+from urllib.parse import quote
 
 from safeguard.errors import ConfigError, InvalidList
 from safeguard.exchanges.base import (
@@ -35,35 +32,24 @@ from safeguard.exchanges.base import (
     text_setting,
 )
 from safeguard.exchanges.http import http_client
+from safeguard.exchanges.json_http import JsonApiAdapter, base_url, get_json
 
 PAGE_SIZE = 1000  # items asked for per request
 ENABLED, DISABLED = 1, 0  # HMA's magic disable_until_ts values; others are a time
 MAX_PAGES = 100_000  # a peer that never stops paging is refused
 
 
-class HmaExchange:
+class HmaExchange(JsonApiAdapter):
     """A peer HMA's bank. Settings: ``base_url``, ``bank`` (its name there) and
     ``token_env`` (optional: the environment variable holding a bearer token)."""
 
     name = "hma"
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.time,
-        transport: httpx.BaseTransport | None = None,
-        page_size: int = PAGE_SIZE,
-    ) -> None:
-        self._clock = clock
-        self._transport = transport
-        self._page_size = page_size
+    page_size = PAGE_SIZE
 
     def check_config(self, config: Mapping[str, Any]) -> Config:
         refuse_secrets(config)
         only_keys(config, {"base_url", "bank", "token_env"}, self.name)
-        url = (text_setting(config, "base_url") or "").rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ConfigError(f"hma base_url must be an http(s) URL, got {url!r}")
+        url = base_url(config, self.name)
         bank = text_setting(config, "bank")
         if not bank:
             raise ConfigError("an hma exchange needs the name of the peer's bank")
@@ -85,9 +71,10 @@ class HmaExchange:
             for _ in range(MAX_PAGES):
                 if after is None:
                     break
-                body = _get(client, url, {"after": str(after), "limit": str(self._page_size)})
-                digest.update(body)
-                items, following = _parse(body)
+                page = {"after": str(after), "limit": str(self._page_size)}
+                document = get_json(client, url, page, "the HMA peer")
+                digest.update(json.dumps(document, sort_keys=True).encode())
+                items, following = _parse(document)
                 if following is not None and following <= after:
                     raise InvalidList("the HMA peer's next_after does not move forward")
                 after = following
@@ -117,27 +104,8 @@ class HmaExchange:
                 yield Addition(str(kind).lower(), value, str(item["id"]))
 
 
-def _get(client: httpx.Client, url: str, params: dict[str, str]) -> bytes:
-    try:
-        response = client.get(url, params=params)
-    except httpx.TimeoutException:
-        raise ExchangeFailed("the HMA peer did not answer in time") from None
-    except httpx.TransportError as exc:
-        raise ExchangeFailed(f"could not reach the HMA peer ({type(exc).__name__})") from None
-    if response.status_code in (401, 403):
-        raise ExchangeFailed(f"the HMA peer refused the token (HTTP {response.status_code})")
-    if not response.is_success:
-        where = urlsplit(url).path
-        raise ExchangeFailed(f"the HMA peer answered HTTP {response.status_code} to {where}")
-    return response.content
-
-
-def _parse(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
+def _parse(document: Any) -> tuple[list[dict[str, Any]], int | None]:
     """The items of one page and the id to read after, None at the end."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise InvalidList("the HMA peer answered something other than JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("content"), list):
         raise InvalidList("the HMA peer's page has no content list")
     items = document["content"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from safeguard.banks.csv_format import HEADER, LABEL_SEPARATOR, MAX_FIELD
+from safeguard.banks.formats.threatexchange import parse_line
 from safeguard.errors import ConfigError, InvalidList
 from safeguard.exchanges.base import (
     Addition,
@@ -107,18 +108,9 @@ def _signal_file_rows(text: str, signal_type: str | None) -> Iterator[Addition]:
     """The lines of a python-threatexchange signal file: ``type value``, or bare values
     of ``signal_type``."""
     for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        if signal_type is not None:
-            yield Addition(signal_type, line)
-            continue
-        kind, _, value = line.partition(" ")
-        if not value.strip():
-            raise InvalidList(
-                f"line {number}: expected 'signal_type value' (or set the signal_type setting)"
-            )
-        yield Addition(kind.lower(), value.strip())
+        parsed = parse_line(line, number, signal_type)
+        if parsed is not None:
+            yield Addition(*parsed)
 
 
 LOCAL_FILE = LocalFile()

@@ -10,6 +10,8 @@ from safeguard.exchanges.base import ExchangeAdapter
 from safeguard.exchanges.hma import HMA
 from safeguard.exchanges.local_file import LOCAL_FILE
 from safeguard.exchanges.ncmec import NCMEC
+from safeguard.exchanges.stopncii import STOP_NCII
+from safeguard.exchanges.threatexchange import THREATEXCHANGE
 from safeguard.plugins import load_plugins
 
 ENTRY_POINT_GROUP = "safeguard.exchanges"
@@ -18,7 +20,9 @@ ENTRY_POINT_GROUP = "safeguard.exchanges"
 @cache
 def adapters() -> dict[str, ExchangeAdapter]:
     """Every adapter by name, loaded once per process."""
-    return load_plugins(ENTRY_POINT_GROUP, [LOCAL_FILE, NCMEC, HMA], ExchangeAdapter)
+    return load_plugins(
+        ENTRY_POINT_GROUP, [LOCAL_FILE, NCMEC, HMA, THREATEXCHANGE, STOP_NCII], ExchangeAdapter
+    )
 
 
 def adapter(name: str) -> ExchangeAdapter:

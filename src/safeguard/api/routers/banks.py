@@ -18,6 +18,7 @@ from safeguard.api.validation import MAX_INT64, Text
 from safeguard.apikeys import Scope
 from safeguard.banks import catalog, service
 from safeguard.banks.csv_format import spool_file
+from safeguard.banks.formats import FormatName, list_format
 from safeguard.banks.models import (
     BankAction,
     BankKind,
@@ -37,6 +38,9 @@ Client = BanksClient  # who made a change, for the event log
 EntryId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_INT64)]
 MAX_VALUE_CHARS = 1_000_000
+ListFormat = Annotated[
+    FormatName, Query(alias="format", description="The list's format (docs/api.md).")
+]
 
 
 class BankCreate(BaseModel):
@@ -226,14 +230,27 @@ def patch_item(
 @router.post(
     "/v1/banks/{name}/import",
     openapi_extra={
-        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+        "requestBody": {
+            "required": True,
+            "description": "The list in the format named by ``format`` (default CSV).",
+            "content": {
+                media: {"schema": {"type": "string"}}
+                for media in ("text/csv", "text/plain", "application/json", "application/xml")
+            },
+        }
     },
-    responses=problem_responses(404, 413),
+    responses=problem_responses(404, 413, 422),
 )
-async def import_list(name: str, request: Request, state: State, client: Client) -> ImportResult:
-    """Import a CSV list ``signal_type,signal_value[,external_id,labels]``.
+async def import_list(
+    name: str,
+    request: Request,
+    state: State,
+    client: Client,
+    form: ListFormat = FormatName.CSV,
+) -> ImportResult:
+    """Import a list: by default CSV ``signal_type,signal_value[,external_id,labels]``.
 
-    A bad row imports nothing (the problem names its line); a good list is added in
+    A bad line or record imports nothing (the problem names it); a good list is added in
     batches, and importing it again after a failure adds the rest.
     """
     with spool_file() as spool:
@@ -241,7 +258,7 @@ async def import_list(name: str, request: Request, state: State, client: Client)
             await run_in_threadpool(spool.write, chunk)
         spool.seek(0)
         result = await run_in_threadpool(
-            partial(service.import_list, actor=client), state.db, name, spool
+            partial(service.import_list, actor=client, format_name=form), state.db, name, spool
         )
     return ImportResult(added=result.added, already_present=result.already_present)
 
@@ -249,12 +266,13 @@ async def import_list(name: str, request: Request, state: State, client: Client)
 @router.get(
     "/v1/banks/{name}/export",
     response_class=StreamingResponse,
-    responses=text_answer("text/csv") | NOT_FOUND,
+    responses=text_answer("text/csv") | problem_responses(404, 422),
 )
-def export_list(name: str, state: State) -> StreamingResponse:
-    """The bank's enabled entries as CSV, streamed."""
+def export_list(name: str, state: State, form: ListFormat = FormatName.CSV) -> StreamingResponse:
+    """The bank's enabled entries, streamed: by default as CSV."""
+    chosen = list_format(form)
     return StreamingResponse(
-        service.export_list(state.db, name),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        service.export_list(state.db, name, form),
+        media_type=chosen.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}{chosen.suffix}"'},
     )
