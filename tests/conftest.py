@@ -118,19 +118,26 @@ def migrated_postgres() -> Iterator[str]:
         yield str(make_url(url).database)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database: SQLite always, PostgreSQL when a server is configured.
-    Each is a copy of one migrated per test process, which is quicker than migrating."""
-    if request.param == "sqlite":
-        path = tmp_path / "safeguard.db"
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def fresh_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[str]:
+    """The URL of a new migrated database of ``kind``: a copy of the one migrated per test
+    process, which is quicker than migrating (SQLite's file goes in ``folder``)."""
+    if kind == "sqlite":
+        path = folder / "safeguard.db"
         template = request.getfixturevalue("migrated_sqlite")
         with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
             source.backup(target)
         yield f"sqlite:///{path}"
     else:
-        template = request.getfixturevalue("migrated_postgres")
-        yield from postgres_database(template)
+        yield from postgres_database(request.getfixturevalue("migrated_postgres"))
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: SQLite always, PostgreSQL when a server is configured."""
+    yield from fresh_database(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -15,6 +15,12 @@ from tests.integration.server import Server
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture
+def server(shared_server: Server) -> Server:
+    """This module's tests share one server per database: none changes what another reads."""
+    return shared_server
+
+
 def assert_problem(response, status: int, slug: str) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -25,7 +31,8 @@ def assert_problem(response, status: int, slug: str) -> None:  # type: ignore[no
 
 @pytest.fixture
 def server_with_data(server: Server) -> Server:
-    assert server.client.post("/v1/banks", json={"name": "keep"}).status_code == 201
+    """The server with a bank "keep" holding one entry (made by the first test asking)."""
+    assert server.client.post("/v1/banks", json={"name": "keep"}).status_code in (201, 409)
     server.client.post("/v1/banks/keep/import", content="md5,0123456789abcdef0123456789abcdef\n")
     return server
 

@@ -6,9 +6,17 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.conftest import jpeg_bytes, synthetic_photo
 from tests.integration.server import Server
 from tests.integration.test_api_errors import assert_problem
+
+
+@pytest.fixture
+def server(shared_server: Server) -> Server:
+    """This module's tests share one server per database: none changes what another reads."""
+    return shared_server
 
 
 def keep_alive_connection(server: Server) -> http.client.HTTPConnection:
