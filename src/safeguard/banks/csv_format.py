@@ -13,7 +13,7 @@ import io
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
+from typing import IO, NamedTuple
 
 from safeguard.banks.models import NewEntry
 from safeguard.errors import InvalidList, SafeguardError
@@ -27,6 +27,16 @@ MAX_FIELD = 65_536
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 # Bytes that are not UTF-8 decode to these lone surrogates (errors="surrogateescape").
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+class ListRow(NamedTuple):
+    """One row of a list as written, its values not yet checked."""
+
+    signal_type: str
+    value: str
+    external_id: str | None
+    labels: tuple[str, ...]
+
 
 ExportRow = tuple[str, str, str | None, Sequence[str]]
 """(signal_type, value, external_id, labels) of one exported entry."""
@@ -53,6 +63,13 @@ def read_csv(source: IO[bytes]) -> Iterator[NewEntry]:
 
 def parse_csv(lines: Iterable[str]) -> Iterator[NewEntry]:
     """The entries of a list given as lines of text; InvalidList for the first bad row."""
+    for line, row in csv_rows(lines):
+        yield _entry(row, line)
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, ListRow]]:
+    """(line number, row) for each row of a list, header and blank lines skipped; the
+    values are not checked. InvalidList for the first malformed line."""
     csv.field_size_limit(MAX_FIELD)
     reader = csv.reader(lines)
     try:
@@ -62,7 +79,7 @@ def parse_csv(lines: Iterable[str]) -> Iterator[NewEntry]:
                 continue
             if line == 1 and [c.strip().lower() for c in row] == list(HEADER[: len(row)]):
                 continue
-            yield _parse_row(row, line)
+            yield line, _split(row, line)
     except csv.Error as exc:
         raise InvalidList(f"line {reader.line_num}: {exc}") from None
 
@@ -91,7 +108,7 @@ def _utf8_lines(text: Iterable[str]) -> Iterator[str]:
         yield line
 
 
-def _parse_row(row: list[str], line: int) -> NewEntry:
+def _split(row: list[str], line: int) -> ListRow:
     if len(row) < 2 or len(row) > 4:
         raise InvalidList(
             f"line {line}: expected 2 to 4 fields "
@@ -99,12 +116,11 @@ def _parse_row(row: list[str], line: int) -> NewEntry:
         )
     cells = [cell.strip() for cell in row] + [""] * (4 - len(row))
     labels = tuple(part for part in cells[3].split(LABEL_SEPARATOR) if part.strip())
+    return ListRow(cells[0], cells[1], cells[2] or None, labels)
+
+
+def _entry(row: ListRow, line: int) -> NewEntry:
     try:
-        return NewEntry(
-            signal_type=cells[0],
-            value=cells[1],
-            external_id=cells[2] or None,
-            labels=labels,
-        )
+        return NewEntry(row.signal_type, row.value, external_id=row.external_id, labels=row.labels)
     except SafeguardError as exc:
         raise InvalidList(f"line {line}: {exc.detail}") from None

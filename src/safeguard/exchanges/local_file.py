@@ -10,14 +10,13 @@ since the last fetch are removed from the bank.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from safeguard.banks.csv_format import HEADER, LABEL_SEPARATOR, MAX_FIELD
+from safeguard.banks.csv_format import csv_rows
 from safeguard.banks.formats.threatexchange import parse_line
 from safeguard.errors import ConfigError, InvalidList
 from safeguard.exchanges.base import (
@@ -83,25 +82,8 @@ class LocalFile:
 
 def _csv_rows(text: str) -> Iterator[Addition]:
     """The rows of a Safeguard CSV list; InvalidList naming the first malformed line."""
-    csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            cells = [cell.strip() for cell in row]
-            if not any(cells):
-                continue
-            if reader.line_num == 1 and [c.lower() for c in cells] == list(HEADER[: len(cells)]):
-                continue
-            if not 2 <= len(cells) <= len(HEADER):
-                raise InvalidList(
-                    f"line {reader.line_num}: expected 2 to 4 fields "
-                    f"(signal_type,signal_value[,external_id,labels]), got {len(cells)}"
-                )
-            kind, value, external, labels = [*cells, "", ""][:4]
-            parts = tuple(p.strip() for p in labels.split(LABEL_SEPARATOR) if p.strip())
-            yield Addition(kind.lower(), value, external or None, parts)
-    except csv.Error as exc:
-        raise InvalidList(f"line {reader.line_num}: {exc}") from None
+    for _, row in csv_rows(io.StringIO(text, newline="")):
+        yield Addition(row.signal_type.lower(), row.value, row.external_id, row.labels)
 
 
 def _signal_file_rows(text: str, signal_type: str | None) -> Iterator[Addition]:
