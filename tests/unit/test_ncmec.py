@@ -190,7 +190,7 @@ def test_schema_refuses_missing_required_fields() -> None:
 
 
 def test_server_errors_and_timeouts_are_retryable(fake: FakeNcmec) -> None:
-    ncmec = authority(fake, timeout=0.5)
+    ncmec = authority(fake)
     report_id = ncmec.submit(ncmec.payload(make_case())).value
     assert report_id is not None
     file = case_file()
@@ -203,7 +203,7 @@ def test_server_errors_and_timeouts_are_retryable(fake: FakeNcmec) -> None:
     assert first.value is not None
     fake.delay["finish"] = 1.5
     with pytest.raises(AuthorityError) as timed_out:
-        ncmec.finish(report_id)
+        authority(fake, timeout=0.5).finish(report_id)
     assert timed_out.value.retryable and timed_out.value.status_code is None
     fake.delay.clear()
     fake.fail["finish"] = 503
