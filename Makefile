@@ -11,10 +11,12 @@ PIP_VERSION := 25.3
 
 install: $(STAMP) $(KERNELS_STAMP)
 
-$(STAMP): pyproject.toml
+# pyproject.toml gives ranges (for those who use the package as a library); the service
+# and its tests install the exact versions of requirements.lock (made by scripts/lock).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 # numba compiles its kernels into __pycache__ now, not at the first hash; again whenever

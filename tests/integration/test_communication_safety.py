@@ -133,5 +133,5 @@ def test_a_missing_classifier_is_a_problem_naming_the_extra(tmp_path: Path) -> N
     assert problem["type"] == "https://safeguard.dev/problems/classifier-not-installed"
     assert problem["detail"] == (
         "the nudity classifier is not installed: "
-        "pip install 'safeguard[nudity]' (NudeNet, AGPL-3.0)"
+        "pip install 'safeguard-child-safety[nudity]' (NudeNet, AGPL-3.0)"
     )

@@ -173,7 +173,7 @@ def test_a_missing_nudenet_is_a_clear_error_naming_the_extra(
     for attempt in (classifier.load, lambda: classifier.scores(np.zeros((8, 8, 3), np.uint8))):
         with pytest.raises(ClassifierNotInstalled) as caught:
             attempt()
-        assert "pip install 'safeguard[nudity]'" in caught.value.detail
+        assert "pip install 'safeguard-child-safety[nudity]'" in caught.value.detail
         assert (caught.value.status, caught.value.slug) == (501, "classifier-not-installed")
 
 

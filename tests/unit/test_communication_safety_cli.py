@@ -76,5 +76,5 @@ def test_a_missing_classifier_is_one_clear_line_and_exit_2(
     assert capsys.readouterr() == (
         "",
         "safeguard: error: the nudity classifier is not installed: "
-        "pip install 'safeguard[nudity]' (NudeNet, AGPL-3.0)\n",
+        "pip install 'safeguard-child-safety[nudity]' (NudeNet, AGPL-3.0)\n",
     )

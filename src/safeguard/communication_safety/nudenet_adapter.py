@@ -1,4 +1,4 @@
-"""NudeNet (AGPL-3.0, the optional extra ``safeguard[nudity]``) as a nudity classifier.
+"""NudeNet (AGPL-3.0, the optional extra ``safeguard-child-safety[nudity]``) as a nudity classifier.
 
 NudeNet's detector (a YOLOv8 ONNX model shipped in its wheel, run by onnxruntime) finds
 body parts with a score each. It is handed decoded pixels, never a file or raw bytes, so
@@ -15,7 +15,7 @@ import numpy as np
 
 from safeguard.communication_safety.classifier import ClassifierNotInstalled
 
-EXTRA = "safeguard[nudity]"
+EXTRA = "safeguard-child-safety[nudity]"
 MODEL_FILE = "320n.onnx"  # the model in NudeNet's wheel
 MODEL_SIDE = 320  # its input: images are padded square and scaled to 320 x 320
 
