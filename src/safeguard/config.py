@@ -242,6 +242,7 @@ class Settings:
     report_jurisdictions: tuple[str, ...] = ()  # where confirmed items are reported
     report_interval_seconds: int = 30  # how often the worker retries due report steps
     exchange_interval_seconds: int = 3600  # how often each API worker fetches exchanges
+    exchange_feedback_interval_seconds: int = 60  # how often it sends exchange feedback
     provider_name: str | None = None  # who reports: the platform, as authorities know it
     roles: frozenset[Role] = frozenset(Role)  # what this process serves
     snapshot_interval_seconds: int = 600  # how often index snapshots are written; 0: never
@@ -277,6 +278,9 @@ class Settings:
     mastodon_client: str = "mastodon"  # the client Mastodon screenings are recorded for
     mastodon_media_hosts: tuple[str, ...] = ()  # hosts besides the server's serving its media
     mastodon_report_category: str = "legal"  # the category of the reports filed
+    key_requests_per_second: int = 200  # each API key's rate in each worker; 0: no limit
+    key_burst: int = 400  # requests a key may send at once before its rate applies
+    request_time_limit_seconds: int = 120  # no answer started by then: 503; 0: no limit
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -340,6 +344,9 @@ class Settings:
             report_jurisdictions=_jurisdictions(env),
             report_interval_seconds=_int(env, "SAFEGUARD_REPORT_INTERVAL_SECONDS", 30),
             exchange_interval_seconds=_int(env, "SAFEGUARD_EXCHANGE_INTERVAL_SECONDS", 3600),
+            exchange_feedback_interval_seconds=_int(
+                env, "SAFEGUARD_EXCHANGE_FEEDBACK_INTERVAL_SECONDS", 60
+            ),
             provider_name=env.get("SAFEGUARD_PROVIDER_NAME", "").strip() or None,
             roles=_roles(env),
             snapshot_interval_seconds=_int(
@@ -372,4 +379,9 @@ class Settings:
             matrix_homeserver_url=_http_url(env, "SAFEGUARD_MATRIX_HOMESERVER_URL"),
             matrix_client=env.get("SAFEGUARD_MATRIX_CLIENT", "").strip() or "matrix",
             **_mastodon(env),
+            key_requests_per_second=_int(env, "SAFEGUARD_KEY_REQUESTS_PER_SECOND", 200, minimum=0),
+            key_burst=_int(env, "SAFEGUARD_KEY_BURST", 400),
+            request_time_limit_seconds=_int(
+                env, "SAFEGUARD_REQUEST_TIME_LIMIT_SECONDS", 120, minimum=0
+            ),
         )

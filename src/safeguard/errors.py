@@ -18,6 +18,9 @@ class SafeguardError(Exception):
     title: ClassVar[str] = "Internal error"
     status: ClassVar[int] = 500
 
+    retry_after: int | None = None
+    """Seconds after which a retry may succeed (sent as ``Retry-After``), if known."""
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -126,6 +129,26 @@ class TooManyAttempts(SafeguardError):
     slug = "too-many-attempts"
     title = "Too many attempts"
     status = 429
+
+
+class RateLimited(SafeguardError):
+    """An API key over its request rate (``SAFEGUARD_KEY_REQUESTS_PER_SECOND``)."""
+
+    slug = "rate-limited"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class RequestTimeout(SafeguardError):
+    """A request without an answer within ``SAFEGUARD_REQUEST_TIME_LIMIT_SECONDS``."""
+
+    slug = "request-timeout"
+    title = "The request took too long"
+    status = 503
 
 
 class LoginFailed(SafeguardError):

@@ -27,9 +27,10 @@ from safeguard.api.routers import messages as message_routes
 from safeguard.api.routers import transparency as transparency_routes
 from safeguard.api.routers import webhooks as webhook_routes
 from safeguard.api.state import AppState
+from safeguard.api.time_limit import RequestTimeLimit
 from safeguard.config import Role, Settings
 from safeguard.conversations.retention import ExpiredTextEraser
-from safeguard.exchanges.worker import ExchangeFetcher
+from safeguard.exchanges.worker import ExchangeFetcher, FeedbackSender
 from safeguard.reporting.service import report_sender
 from safeguard.screening.jobs import JobWorker
 from safeguard.screening.snapshots import SnapshotWriter
@@ -51,6 +52,7 @@ def background_workers(state: AppState, settings: Settings) -> list[PeriodicWork
             RetrySchedule.from_settings(settings),
         ),
         ExchangeFetcher(state.db, timedelta(seconds=settings.exchange_interval_seconds)),
+        FeedbackSender(state.db, timedelta(seconds=settings.exchange_feedback_interval_seconds)),
     ]
     sender = report_sender(state.db, settings, state.keyring)
     if sender is not None:
@@ -131,4 +133,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_paths=UPLOAD_PATHS,
         upload_bytes=max(settings.max_upload_bytes, settings.max_video_bytes) + _MULTIPART_OVERHEAD,
     )
+    app.add_middleware(RequestTimeLimit, seconds=settings.request_time_limit_seconds)
     return app

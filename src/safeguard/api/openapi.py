@@ -29,10 +29,14 @@ _DESCRIPTIONS = {
     413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid request",
+    429: "The API key is over its request rate; retry after the Retry-After header's seconds",
     502: "A platform's server failed; the platform retries the delivery",
-    503: "Database unavailable; retry after the Retry-After header's seconds",
+    503: (
+        "Database unavailable, or no answer within the request time limit; retry after "
+        "the Retry-After header's seconds"
+    ),
 }
-PROTECTED = (401, 403, 422, 503)
+PROTECTED = (401, 403, 422, 429, 503)
 """What every operation that takes an API key may answer."""
 
 

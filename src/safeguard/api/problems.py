@@ -34,7 +34,12 @@ RETRY_AFTER_SECONDS = 5
 
 
 def problem(
-    status: int, slug: str, title: str, detail: str, extra: dict[str, object] | None = None
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, object] | None = None,
+    retry_after: int | None = None,
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": PROBLEM_BASE + slug,
@@ -46,7 +51,9 @@ def problem(
     headers: dict[str, str] = {}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if status == 503:
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    elif status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -65,7 +72,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SafeguardError)
     async def _safeguard(request: Request, exc: SafeguardError) -> JSONResponse:
         _count(request, exc.slug)
-        return problem(exc.status, exc.slug, exc.title, exc.detail)
+        return problem(exc.status, exc.slug, exc.title, exc.detail, retry_after=exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from safeguard.api.metrics import Metrics
+from safeguard.api.rate_limit import KeyRateLimiter
 from safeguard.apikeys import Caller, Scope, authenticate
 from safeguard.config import Settings
 from safeguard.errors import Forbidden, Unauthorized
@@ -25,6 +26,7 @@ class AppState(Services):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.metrics = Metrics(self.screener.matcher.size)
+        self.rate_limiter = KeyRateLimiter(settings.key_requests_per_second, settings.key_burst)
 
 
 def app_state(request: Request) -> AppState:
@@ -54,7 +56,16 @@ def require_caller(
     scopes. FastAPI runs it once per request, however many dependencies need it."""
     if credentials is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    return authenticate(app_state(request).db, credentials.credentials)
+    return admitted_caller(request, credentials.credentials)
+
+
+def admitted_caller(request: Request, key: str) -> Caller:
+    """Who ``key`` belongs to (401 if nobody), once the key is within its request rate
+    (429 otherwise)."""
+    state = app_state(request)
+    caller = authenticate(state.db, key)
+    state.rate_limiter.admit(caller.client, caller.key_name)
+    return caller
 
 
 def require_client(caller: Annotated[Caller, Depends(require_caller)]) -> str:

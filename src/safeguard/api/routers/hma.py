@@ -52,10 +52,10 @@ from safeguard.api.hma_compat import (
     error_responses,
 )
 from safeguard.api.openapi import problem_responses
-from safeguard.api.state import AppState, app_state, bearer, require_caller
+from safeguard.api.state import AppState, admitted_caller, app_state, bearer, require_caller
 from safeguard.api.uploads import observe, screen_bytes
 from safeguard.api.validation import MAX_INT64
-from safeguard.apikeys import Caller, Scope, authenticate
+from safeguard.apikeys import Caller, Scope
 from safeguard.banks import catalog, service
 from safeguard.banks.catalog import ItemView
 from safeguard.banks.models import BankSpec, NewEntry, entries_of
@@ -77,7 +77,7 @@ def _caller(
     key = request.path_params.get("api_key")
     if key is None:
         return require_caller(request, credentials)
-    return authenticate(app_state(request).db, key)
+    return admitted_caller(request, key)
 
 
 def _client_with(scope: Scope) -> Callable[[Caller], str]:

@@ -35,7 +35,9 @@ LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 _NOT_INSTALLED: dict[int | str, dict[str, Any]] = {
     ClassifierNotInstalled.status: {
-        "description": "The nudity classifier is not installed: pip install 'safeguard-child-safety[nudity]'",
+        "description": (
+            "The nudity classifier is not installed: pip install 'safeguard-child-safety[nudity]'"
+        ),
         "content": {MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{Problem.__name__}"}}},
     }
 }
