@@ -2,7 +2,7 @@
 screenings, decisions in the UI, user reports, an appeal, accounts and bank changes in
 two periods (split at a time taken between them); every figure of each period's report,
 from the CLI and the API, exact and with small counts suppressed; the DSA CSV against
-its field list; bad input refused."""
+the template's field list; bad input refused."""
 
 from __future__ import annotations
 
@@ -24,16 +24,45 @@ from safeguard.events import read_events
 from safeguard.moderation import people
 from safeguard.store.db import Database
 from safeguard.store.models import Appeal, ReviewItem, UserReport
-from safeguard.transparency.dsa import template_fields
+from safeguard.transparency.dsa import COLUMNS
+from safeguard.transparency.dsa_template import Key, cells
 from tests.conftest import png_bytes, synthetic_photo
 from tests.integration.server import Server
 from tests.integration.test_reports_appeals_api import assert_problem, created, headers_of
 from tests.integration.test_ui_decisions import post, signed_in
 from tests.integration.ui import PASSWORD
+from tests.unit.test_dsa_csv import key
 
 BLOCKED = "0123456789abcdef0123456789abcdef"
 FOR_REVIEW = "fedcba9876543210fedcba9876543210"
 Report = dict[str, Any]
+MINORS = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+NOTICES: Key = (4, "", "TOTAL", "", "Number of notices received")
+GROOMING: Key = (4, MINORS, "KEYWORD_GROOMING_SEXUAL_ENTICEMENT_MINORS", "", NOTICES[4])
+MINORS_NOTICES: Key = (4, "", MINORS, "", NOTICES[4])
+UNSPECIFIED: Key = (4, "", "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE", "", NOTICES[4])
+BLOCKED_CSAM: Key = (
+    5,
+    MINORS,
+    "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL",
+    "",
+    "Number of measures taken after detection with solely automated means",
+)
+AUTOMATED_MEANS = "Use of automated means for content moderation"
+AUTOMATED: Key = (
+    8,
+    AUTOMATED_MEANS,
+    "Number of measures solely taken by automated means",
+    "Own-initiative",
+    "Value",
+)
+PRECISION: Key = (
+    8,
+    AUTOMATED_MEANS,
+    "Accuracy of the automated means - Precision",
+    "Own-initiative",
+    "Value",
+)
 
 
 def lookup(server: Server, md5: str, **ids: str) -> str:
@@ -449,14 +478,16 @@ def test_reports_of_two_periods_hold_every_figure(server: Server, database_url: 
     assert kept["banks"]["entries_at_end"]["total"] is None
     assert kept["screenings"]["by_source"] == {"lookup": 13}
 
-    # The DSA template's CSV holds every field of the list, in its order.
+    # The DSA template's CSV holds every field of the template, in its order.
     answer = api_report(server, a, b, format="csv", min_count="0")
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
-    assert [r["field_id"] for r in rows] == [f.field_id for f in template_fields()]
-    assert list(rows[0]) == ["section", "field_id", "description", "unit", "value", "filled_by"]
-    values = {r["field_id"]: r["value"] for r in rows}
-    assert (values["OI.1"], values["OI.2"], values["NO.2"], values["NO.8"]) == ("13", "1", "1", "1")
+    assert [key(r) for r in rows] == [c.key for c in cells()]
+    assert list(rows[0]) == list(COLUMNS)
+    values = {key(r): r["value"] for r in rows}
+    ones = (NOTICES, GROOMING, MINORS_NOTICES, BLOCKED_CSAM, AUTOMATED)
+    assert [values[k] for k in ones] == ["1"] * len(ones)
+    assert (values[UNSPECIFIED], values[PRECISION]) == ("0", "100.0")
     for row in rows:
         assert row["filled_by"] in {"platform", "safeguard", "suppressed"}
         if row["filled_by"] == "platform":
@@ -481,10 +512,9 @@ def test_reports_of_two_periods_hold_every_figure(server: Server, database_url: 
             "/ui/transparency/download",
             params={"from": a, "to": b, "format": "csv", "min_count": "0"},
         )
-        every_client = {
-            r["field_id"]: r["value"] for r in csv.DictReader(io.StringIO(csv_file.text))
-        }
-        assert every_client == values | {"NO.4": "1", "OI.1": "14", "OI.2": "2", "OI.4": "2"}
+        every_client = {key(r): r["value"] for r in csv.DictReader(io.StringIO(csv_file.text))}
+        others = {NOTICES: "2", UNSPECIFIED: "1", BLOCKED_CSAM: "2", AUTOMATED: "2"}
+        assert every_client == values | others
         assert csv_file.headers["content-disposition"].startswith("attachment;")
 
 

@@ -1,6 +1,6 @@
 """The pure parts of transparency reports: medians and percentiles, precision, the
-suppression of small counts, periods, the sections computed from given facts, the DSA
-template's field list, and the CLI's answer to bad input."""
+suppression of small counts, periods, the sections computed from given facts, and the
+CLI's answer to bad input (the DSA template's CSV: ``test_dsa_csv.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from safeguard.cli.main import main
 from safeguard.errors import BadRequest
 from safeguard.events import RecordedEvent
-from safeguard.transparency import dsa, sections
+from safeguard.transparency import sections
 from safeguard.transparency.facts import BankFacts, Facts, ItemFact, ReportFact
 from safeguard.transparency.period import Period, parse_moment, parse_period
 from safeguard.transparency.report import publish
@@ -152,17 +152,6 @@ def test_volumes_cover_every_day_or_month_of_the_period() -> None:
     monthly = sections.volumes(facts(screened, period=year))
     assert monthly["bucket"] == "month" and len(monthly["series"]["screenings"]) == 12
     assert monthly["series"]["screenings"]["2026-03"] == 1
-
-
-def test_the_dsa_field_list_names_figures_a_report_has() -> None:
-    fields = dsa.template_fields()
-    assert len({f.field_id for f in fields}) == len(fields)
-    published = publish(facts([]), 0)
-    rows = list(dsa.rows(published))
-    assert [r["field_id"] for r in rows] == [f.field_id for f in fields]
-    for field, row in zip(fields, rows, strict=True):
-        assert row["filled_by"] == ("platform" if field.source == dsa.PLATFORM else "safeguard")
-    assert {r["section"] for r in rows} >= {"notices", "own_initiative", "complaints"}
 
 
 def test_the_same_facts_give_the_same_report() -> None:
