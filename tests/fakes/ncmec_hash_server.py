@@ -5,12 +5,19 @@ test data read them): ``GET /v2/status``; ``GET /v2/entries?from=&to=`` answerin
 ``queryResult`` in NCMEC's namespace with ``images`` and ``videos`` (entries and
 ``deletedImage``/``deletedVideo`` tombstones) and ``paging/next`` naming
 ``/v2/entries?from=&to=&start=&size=&max=``; ``PUT /v2/entries/{member}/{id}/{TYPE}/feedback``
-taking a ``feedbackSubmission``. HTTP Basic auth. The fake keeps each entry's latest
-state with its time, answers a range's entries out of time order (as NCMEC warns), and
-serves under ``/hashsharing`` like the real environments.
+taking a ``feedbackSubmission`` in NCMEC's namespace: one ``affirmative``, or one
+``negative`` whose ``reasonIds`` hold ``guid``s of the reasons NCMEC lists for that
+fingerprint type (``GET /v2/feedback/{TYPE}/reasons``). HTTP Basic auth. The fake keeps
+each entry's latest state with its time, answers a range's entries out of time order (as
+NCMEC warns), and serves under ``/hashsharing`` like the real environments.
 
-Failures: ``fail`` (Nth entries request, from 1 -> HTTP status) and ``malformed`` (Nth
-entries request answered with broken XML).
+Feedback is checked as NCMEC would: an unknown entry is 404, an unknown fingerprint type
+or a submission of another shape (or an unlisted reason) is 400; each one taken is
+recorded in ``opinions``.
+
+Failures: ``fail`` (Nth entries request, from 1 -> HTTP status), ``malformed`` (Nth
+entries request answered with broken XML) and ``feedback_fail`` (statuses answered to
+the next feedback requests, first first).
 """
 
 from __future__ import annotations
@@ -31,6 +38,30 @@ PASSWORD = "fake-hash-password"  # a test value of the fake server, not a creden
 NAMESPACE = "https://hashsharing.ncmec.org/hashsharing/v2"
 BASE_PATH = "/hashsharing"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+FINGERPRINT_TYPES = (
+    "MD5",
+    "SHA1",
+    "PDNA",
+    "PDQ",
+    "NETCLEAN",
+    "VIDENTIFIER",
+    "TMK_PDQF",
+    "SSVH_PDNA",
+    "SSVH_SAFER_HASH",
+)
+REASON = "0b5e6a1c-3d7f-4e2a-9c8b-1f0d2e3a4b5c"
+"""The fake's one negative feedback reason for every fingerprint type."""
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """Feedback the fake took: on which fingerprint of which entry, and what."""
+
+    member_id: int
+    entry_id: str
+    fingerprint: str
+    vote: str  # affirmative or negative
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -53,6 +84,8 @@ class FakeNcmecHashes:
     fail: dict[int, int] = field(default_factory=dict)
     malformed: set[int] = field(default_factory=set)
     feedback: list[tuple[str, bytes]] = field(default_factory=list)
+    opinions: list[Opinion] = field(default_factory=list)
+    feedback_fail: list[int] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     entry_requests: int = 0
     url: str = ""
@@ -82,8 +115,28 @@ class FakeNcmecHashes:
                 return self._entries(parse_qs(parts.query))
             if method == "PUT" and route.startswith("/v2/entries/") and route.endswith("/feedback"):
                 self.feedback.append((route, body))
-                return _xml(ET.Element("submissionResult", xmlns=NAMESPACE))
+                return self._feedback(route, headers, body)
             return 404, "text/plain", b""
+
+    def _feedback(self, route: str, headers: dict[str, str], body: bytes) -> Answer:
+        if self.feedback_fail:
+            return self.feedback_fail.pop(0), "text/plain", b"feedback failed"
+        parts = route.split("/")  # "", v2, entries, member, id, TYPE, feedback
+        if len(parts) != 7 or not parts[3].isdigit():
+            return 404, "text/plain", b""
+        entry = self.entries.get((int(parts[3]), parts[4]))
+        if entry is None or entry.deleted:
+            return 404, "text/plain", b"no such entry"
+        if parts[5] not in FINGERPRINT_TYPES:
+            return 400, "text/plain", b"unknown fingerprint type"
+        if not headers.get("content-type", "").startswith("application/xml"):
+            return 415, "text/plain", b""
+        opinion = _submission(body)
+        if opinion is None:
+            return 400, "text/plain", b"not a valid feedbackSubmission"
+        vote, reasons = opinion
+        self.opinions.append(Opinion(entry.member_id, entry.entry_id, parts[5], vote, reasons))
+        return 200, "application/xml", b""
 
     def _entries(self, query: dict[str, list[str]]) -> Answer:
         self.entry_requests += 1
@@ -116,6 +169,27 @@ class FakeNcmecHashes:
             }
             ET.SubElement(paging, "next").text = "/v2/entries?" + urlencode(params)
         return _xml(root)
+
+
+def _submission(body: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """(vote, reason guids) of a well-formed ``feedbackSubmission`` whose reasons the
+    fake lists; None otherwise."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return None
+    ns = "{" + NAMESPACE + "}"
+    if root.tag != f"{ns}feedbackSubmission" or len(root) != 1:
+        return None
+    [vote] = root
+    if vote.tag == f"{ns}affirmative" and len(vote) == 0:
+        return "affirmative", ()
+    if vote.tag != f"{ns}negative" or len(vote) != 1 or vote[0].tag != f"{ns}reasonIds":
+        return None
+    if len(vote[0]) == 0 or any(guid.tag != f"{ns}guid" for guid in vote[0]):
+        return None
+    guids = tuple((guid.text or "").strip() for guid in vote[0])
+    return ("negative", guids) if set(guids) <= {REASON} else None
 
 
 def _entry(entry: FakeEntry) -> ET.Element:

@@ -22,7 +22,7 @@ from safeguard.cli import context
 from safeguard.cli.main import app
 from safeguard.errors import ConfigError, Conflict
 from safeguard.exchanges import apply, runner, service
-from safeguard.exchanges.base import ExchangeAdapter
+from safeguard.exchanges.base import ExchangeAdapter, ExchangeFailed, ExchangeRefused
 from safeguard.exchanges.hma import HmaExchange
 from safeguard.exchanges.ncmec import PRODUCTION_URL, TEST_URL, NcmecExchange
 from safeguard.exchanges.ncmec_client import NcmecHashClient, format_time
@@ -34,7 +34,13 @@ from safeguard.store.migrate import upgrade
 from safeguard.store.models import Exchange, utcnow
 from tests.conftest import postgres_database
 from tests.fakes import hma_server, ncmec_hash_server
-from tests.fakes.ncmec_hash_server import PASSWORD, USERNAME, FakeEntry, FakeNcmecHashes
+from tests.fakes.ncmec_hash_server import (
+    PASSWORD,
+    REASON,
+    USERNAME,
+    FakeEntry,
+    FakeNcmecHashes,
+)
 
 NOW = 1_800_000_000
 WHO = Requester("tests", "exchange")
@@ -360,10 +366,17 @@ def test_settings_are_checked_and_never_hold_credentials(
         service.add_exchange(db, "a", "hma", bank, {"url": "http://peer", "bank": "B"})
     with pytest.raises(ConfigError, match="unknown exchange adapter"):
         service.add_exchange(db, "a", "lantern", bank, {})
+    with pytest.raises(ConfigError, match="must be a guid"):
+        service.add_exchange(db, "a", "ncmec", bank, {"negative_reasons": {"PDQ": "other"}})
     test = service.add_exchange(db, "test", "ncmec", bank, {})
     assert test.config["base_url"] == TEST_URL
+    assert (test.config["feedback"], test.config["negative_reasons"]) == (True, {})
     live = service.add_exchange(db, "live", "ncmec", bank, {"environment": "production"})
-    assert live.config["base_url"] == PRODUCTION_URL
+    assert (live.config["base_url"], live.config["feedback"]) == (PRODUCTION_URL, False)
+    reasons = {"default": REASON.upper(), "pdq": REASON}
+    live = service.configure_exchange(db, "live", {"feedback": True, "negative_reasons": reasons})
+    assert live.config["negative_reasons"] == {"default": REASON, "PDQ": REASON}
+    assert (live.config["feedback"], live.config["environment"]) == (True, "production")
     result = fetch_exchange(db, "test")  # no credentials in the environment: nothing is sent
     assert (
         result.error
@@ -372,15 +385,28 @@ def test_settings_are_checked_and_never_hold_credentials(
 
 
 def test_ncmec_client_status_and_feedback(ncmec: FakeNcmecHashes) -> None:
+    ncmec.put(image(1))
     with NcmecHashClient(ncmec.url, USERNAME, PASSWORD) as client:
         assert client.status() == 7
         client.send_feedback(42, "e01", "md5", affirmative=True)
-        client.send_feedback(42, "e01", "pdq", affirmative=False, reason_guid="0123-abcd")
-    (first, up), (second, down) = ncmec.feedback
+        client.send_feedback(42, "e01", "pdq", affirmative=False, reason_guid=REASON)
+        with pytest.raises(ExchangeRefused, match="HTTP 400"):  # a reason NCMEC does not list
+            client.send_feedback(42, "e01", "pdq", affirmative=False, reason_guid="0123-abcd")
+        with pytest.raises(ExchangeRefused, match="HTTP 404"):
+            client.send_feedback(42, "e99", "md5", affirmative=True)
+        ncmec.feedback_fail = [503]
+        with pytest.raises(ExchangeFailed, match="HTTP 503") as failed:
+            client.send_feedback(42, "e01", "md5", affirmative=True)
+        assert not isinstance(failed.value, ExchangeRefused)  # retried, not given up
+    (first, up), (second, down) = ncmec.feedback[:2]
     assert first == "/v2/entries/42/e01/MD5/feedback"
     assert b"<affirmative" in up
     assert second == "/v2/entries/42/e01/PDQ/feedback"
-    assert b"<negative><reasonIds><guid>0123-abcd</guid>" in down
+    assert f"<negative><reasonIds><guid>{REASON}</guid>".encode() in down
+    assert [(o.fingerprint, o.vote) for o in ncmec.opinions] == [
+        ("MD5", "affirmative"),
+        ("PDQ", "negative"),
+    ]
 
 
 def test_cli_adds_fetches_and_shows_an_exchange(

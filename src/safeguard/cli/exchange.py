@@ -43,6 +43,22 @@ def add(
     print(f"added exchange {view.name} ({view.adapter}) into bank {view.bank}")
 
 
+@app.command("set")
+def configure(
+    name: Annotated[str, typer.Argument(help="The exchange.")],
+    setting: Annotated[
+        list[str],
+        typer.Option("--set", help="KEY=VALUE, repeatable, as for `exchange add`."),
+    ],
+) -> None:
+    """Change some of an exchange's settings (the others are kept)."""
+    from safeguard.exchanges import service
+
+    changes = dict(_setting(text) for text in setting)
+    view = service.configure_exchange(context.database(), name, changes)
+    print(f"changed exchange {view.name}: {', '.join(sorted(changes))}")
+
+
 @app.command("fetch")
 def fetch(
     name: Annotated[str | None, typer.Argument(help="One exchange (default: all).")] = None,
@@ -62,13 +78,25 @@ def fetch(
 def status(
     name: Annotated[str | None, typer.Argument(help="One exchange (default: all).")] = None,
 ) -> None:
-    """Each exchange's settings, state, checkpoint and latest fetches, as JSON lines."""
+    """Each exchange's settings, state, checkpoint, latest fetches and feedback sent,
+    pending and failed, as JSON lines."""
     from safeguard.exchanges import service
 
     db = context.database()
     views = [service.get_exchange(db, name)] if name else service.list_exchanges(db)
     for view in views:
         emit(_view(view))
+
+
+@app.command("retry-feedback")
+def retry_feedback(
+    name: Annotated[str, typer.Argument(help="The exchange.")],
+) -> None:
+    """Queue an exchange's failed feedback again (once its settings are corrected)."""
+    from safeguard.exchanges import service
+
+    count = service.retry_feedback(context.database(), name)
+    print(f"queued {count} failed feedback of exchange {name} again")
 
 
 def _setting(text: str) -> tuple[str, Any]:
@@ -122,4 +150,11 @@ def _view(view: ExchangeView) -> dict[str, object]:
             }
             for f in view.fetches
         ],
+        "feedback": None
+        if view.feedback is None
+        else {
+            "sent": view.feedback.sent,
+            "pending": view.feedback.pending,
+            "failed": view.feedback.failed,
+        },
     }

@@ -47,6 +47,15 @@ def source_of(exchange: str) -> str:
     return f"exchange:{exchange}"
 
 
+def record_of(exchange: str, external_id: str | None) -> str | None:
+    """The source's id of a record, from its external id as the bank keeps it (None for
+    an external id the exchange did not give)."""
+    prefix = _external(exchange, "")
+    if external_id is None or not external_id.startswith(prefix):
+        return None
+    return external_id.removeprefix(prefix) or None
+
+
 def apply_page(session: Session, bank: Bank, exchange: str, page: Page) -> Counts:
     """Apply ``page`` to ``bank``; InvalidList (nothing is applied, as the caller rolls
     back) for a value that is not valid for its signal type."""

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from safeguard.errors import ConfigError, SafeguardError
@@ -82,6 +83,32 @@ class ExchangeFailed(SafeguardError):
     status = 502
 
 
+class ExchangeRefused(ExchangeFailed):
+    """The source refused the request itself (an HTTP 4xx other than 401, 408 and 429):
+    sending it again unchanged would be refused again."""
+
+    slug = "exchange-refused"
+    title = "Exchange refused the request"
+
+
+class FeedbackUnsendable(SafeguardError):
+    """Feedback the exchange's settings cannot express (e.g. a negative opinion without
+    a configured reason): recorded as failed, never sent."""
+
+    slug = "feedback-unsendable"
+    title = "Feedback cannot be sent"
+    status = 409
+
+
+class Opinion(StrEnum):
+    """A moderator's opinion of a source's record, from their decision on a match."""
+
+    AFFIRMATIVE = "affirmative"
+    """The record is what the source says (a match confirmed)."""
+    NEGATIVE = "negative"
+    """The record is wrong (a match decided a false positive)."""
+
+
 @runtime_checkable
 class ExchangeAdapter(Protocol):
     """One kind of source. Plug-ins register more under the ``safeguard.exchanges``
@@ -98,6 +125,27 @@ class ExchangeAdapter(Protocol):
     def fetch(self, config: Config, checkpoint: Checkpoint | None) -> Iterator[Page]:
         """Pages of updates after ``checkpoint`` (None: from the start); ExchangeFailed
         when the source cannot be read. The runner may stop iterating at any page."""
+        ...
+
+
+@runtime_checkable
+class FeedbackAdapter(Protocol):
+    """An adapter whose source takes opinions of its records back (``feedback.py``)."""
+
+    def sends_feedback(self, config: Config) -> bool:
+        """Whether this exchange's settings ask for feedback to be sent."""
+        ...
+
+    def fingerprint(self, signal_type: str) -> str:
+        """The source's name of the values of ``signal_type`` (NCMEC's ``PDQ``, ...)."""
+        ...
+
+    def send_feedback(
+        self, config: Config, record: str, fingerprint: str, opinion: Opinion
+    ) -> None:
+        """Send one opinion of one fingerprint of ``record`` (the id the source gave it).
+        ExchangeRefused when the source refuses it, ExchangeFailed when it could not be
+        sent now (retried), FeedbackUnsendable when the settings cannot express it."""
         ...
 
 

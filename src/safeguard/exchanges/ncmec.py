@@ -13,10 +13,15 @@ Each entry is a record ``<member>-<id>`` whose fingerprints become values (image
 and others under their own names, skipped unless a signal type of that name is
 installed), labelled with its classification; deleted entries remove their record.
 The default environment is NCMEC's test environment: production must be chosen.
+
+Moderators' decisions on matches of its entries go back to NCMEC as feedback on the
+matched fingerprint (``feedback.py``): affirmative for a confirmed match, negative with
+the reason configured for that fingerprint type for a false positive.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -28,6 +33,8 @@ from safeguard.exchanges.base import (
     Addition,
     Checkpoint,
     Config,
+    FeedbackUnsendable,
+    Opinion,
     Page,
     Removal,
     credential,
@@ -54,15 +61,32 @@ SIGNAL_TYPES = {
 }
 """Safeguard's signal type of NCMEC fingerprints that differ by media; others keep
 NCMEC's name (``sha1``, ``tmk_pdqf``, ...)."""
-_SETTINGS = {"environment", "base_url", "username_env", "password_env", "start", "members"}
+FINGERPRINTS = {"md5": "MD5", "video_md5": "MD5", "pdq": "PDQ", "photodna": "PDNA"}
+"""NCMEC's fingerprint type (in feedback paths) of Safeguard's signal types that differ
+in name; others are their name in capitals (``sha1`` -> ``SHA1``)."""
+DEFAULT_REASON = "default"
+"""The key of ``negative_reasons`` that applies to fingerprint types not named."""
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SETTINGS = {
+    "environment",
+    "base_url",
+    "username_env",
+    "password_env",
+    "start",
+    "members",
+    "feedback",
+    "negative_reasons",
+}
 
 
 class NcmecExchange:
     """NCMEC hash sharing. Settings: ``environment`` (test, the default, or production),
     ``base_url`` (another NCMEC database, or a fake), ``username_env`` and
     ``password_env`` (the environment variables holding the credentials), ``start``
-    (ISO 8601: the first fetch's start, default the beginning) and ``members`` (only
-    these members' entries)."""
+    (ISO 8601: the first fetch's start, default the beginning), ``members`` (only
+    these members' entries), ``feedback`` (send moderators' opinions back; default on
+    in the test environment only) and ``negative_reasons`` (NCMEC's reason guid for
+    negative feedback by fingerprint type, ``default`` for the others)."""
 
     name = "ncmec"
 
@@ -95,7 +119,44 @@ class NcmecExchange:
             raise ConfigError("ncmec members must be a list of member (ESP) ids")
         if members:
             checked["members"] = sorted(set(members))
+        feedback = config.get("feedback", environment == "test")
+        if not isinstance(feedback, bool):
+            raise ConfigError("ncmec feedback must be true or false")
+        checked["feedback"] = feedback
+        checked["negative_reasons"] = _reasons(config.get("negative_reasons") or {})
         return checked
+
+    def sends_feedback(self, config: Config) -> bool:
+        return bool(config.get("feedback", config.get("environment") == "test"))
+
+    def fingerprint(self, signal_type: str) -> str:
+        return FINGERPRINTS.get(signal_type, signal_type.upper())
+
+    def send_feedback(
+        self, config: Config, record: str, fingerprint: str, opinion: Opinion
+    ) -> None:
+        member, _, entry = record.partition("-")
+        if not member.isdigit() or not entry:
+            raise FeedbackUnsendable(f"{record!r} is not an NCMEC entry (<member>-<id>)")
+        reason = None
+        if opinion is Opinion.NEGATIVE:
+            reasons = config.get("negative_reasons") or {}
+            reason = reasons.get(fingerprint) or reasons.get(DEFAULT_REASON)
+            if not reason:
+                raise FeedbackUnsendable(
+                    f"no reason for negative feedback on {fingerprint} is configured "
+                    "(set negative_reasons)"
+                )
+        username = credential(config, "username_env")
+        password = credential(config, "password_env")
+        with NcmecHashClient(config["base_url"], username, password) as client:
+            client.send_feedback(
+                int(member),
+                entry,
+                fingerprint,
+                affirmative=opinion is Opinion.AFFIRMATIVE,
+                reason_guid=reason,
+            )
 
     def fetch(self, config: Config, checkpoint: Checkpoint | None) -> Iterator[Page]:
         now = int(self._clock())
@@ -156,6 +217,20 @@ def _additions(entry: NcmecEntry) -> Iterator[Addition]:
         tag = fingerprint.replace("-", "_")
         kind = SIGNAL_TYPES.get((entry.media, tag), tag)
         yield Addition(kind, value, entry.key, labels)
+
+
+def _reasons(raw: object) -> dict[str, str]:
+    """``negative_reasons`` checked: fingerprint types (capitals) or ``default`` to
+    NCMEC's reason guids (lowercase)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("ncmec negative_reasons must map fingerprint types to guids")
+    reasons: dict[str, str] = {}
+    for kind, guid in raw.items():
+        if not isinstance(guid, str) or not _GUID.fullmatch(guid.strip()):
+            raise ConfigError(f"ncmec negative_reasons[{kind!r}] must be a guid from NCMEC")
+        key = DEFAULT_REASON if kind.strip().lower() == DEFAULT_REASON else kind.strip().upper()
+        reasons[key] = guid.strip().lower()
+    return reasons
 
 
 def _start(raw: object) -> int:

@@ -15,17 +15,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from safeguard.errors import BadRequest, InvalidList
-from safeguard.exchanges.base import ExchangeFailed
+from safeguard.exchanges.base import ExchangeFailed, ExchangeRefused
 from safeguard.exchanges.http import DEFAULT_TIMEOUT, http_client
 
 NAMESPACE = "https://hashsharing.ncmec.org/hashsharing/v2"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _ENTRY_TAGS = {"image", "video", "deletedImage", "deletedVideo"}
+_TRANSIENT = {401, 408, 429}  # credentials, time-outs and rate limits may pass
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class NcmecHashClient:
         vote = ET.SubElement(root, "affirmative" if affirmative else "negative")
         if reason_guid:
             ET.SubElement(ET.SubElement(vote, "reasonIds"), "guid").text = reason_guid
-        path = f"/v2/entries/{member_id}/{entry_id}/{fingerprint.upper()}/feedback"
+        kind = quote(fingerprint.upper(), safe="")
+        path = f"/v2/entries/{member_id}/{quote(entry_id, safe='')}/{kind}/feedback"
         body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         self._call("PUT", path, content=body, headers=headers)
@@ -144,8 +146,14 @@ class NcmecHashClient:
         if response.status_code == 401:
             raise ExchangeFailed("NCMEC refused the credentials (HTTP 401)")
         if not response.is_success:
+            status = response.status_code
             where = urlsplit(url).path
-            raise ExchangeFailed(f"NCMEC answered HTTP {response.status_code} to {where}")
+            failure = (
+                ExchangeRefused
+                if 400 <= status < 500 and status not in _TRANSIENT
+                else ExchangeFailed
+            )
+            raise failure(f"NCMEC answered HTTP {status} to {where}")
         return response.content
 
 

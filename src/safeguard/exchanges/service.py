@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard.banks import service as banks
 from safeguard.errors import Conflict, InvalidName, NotFound
-from safeguard.exchanges import registry
+from safeguard.exchanges import feedback, registry
 from safeguard.exchanges.apply import Counts
+from safeguard.exchanges.feedback import FeedbackCounts
 from safeguard.exchanges.runner import FetchResult, fetch_exchange
 from safeguard.store.db import Database
-from safeguard.store.models import Bank, Exchange, ExchangeFetch
+from safeguard.store.models import AuditEvent, Bank, Exchange, ExchangeFetch
 
 log = logging.getLogger("safeguard.exchanges")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -56,6 +57,8 @@ class ExchangeView:
     last_success_at: datetime | None
     fetching: bool
     fetches: tuple[FetchView, ...]
+    feedback: FeedbackCounts | None = None
+    """Opinions sent back to the source, for adapters whose source takes them."""
 
 
 def add_exchange(
@@ -74,10 +77,31 @@ def add_exchange(
         if session.scalar(select(Exchange.id).where(Exchange.name == name)) is not None:
             raise Conflict(f"exchange {name!r} already exists")
         target = banks.get_bank(session, bank)
-        exchange = Exchange(name=name, adapter=kind.name, bank_id=target.id, config=checked)
+        # Feedback covers decisions made from now on.
+        latest = session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+        exchange = Exchange(
+            name=name,
+            adapter=kind.name,
+            bank_id=target.id,
+            config=checked,
+            feedback_event_id=latest,
+        )
         session.add(exchange)
         session.flush()
         return _view(session, exchange, target)
+
+
+def configure_exchange(db: Database, name: str, changes: Mapping[str, Any]) -> ExchangeView:
+    """Change some of the exchange's settings, keeping the others; the whole is checked
+    by its adapter as at ``add_exchange`` (NotFound for an unknown exchange)."""
+    with db.session() as session:
+        exchange = session.scalar(select(Exchange).where(Exchange.name == name))
+        if exchange is None:
+            raise NotFound(f"no exchange named {name!r}")
+        kind = registry.adapter(exchange.adapter)
+        exchange.config = kind.check_config({**exchange.config, **changes})
+        session.flush()
+        return _view(session, exchange, None)
 
 
 def get_exchange(db: Database, name: str) -> ExchangeView:
@@ -94,6 +118,16 @@ def list_exchanges(db: Database) -> list[ExchangeView]:
     with db.read_session() as session:
         found = session.scalars(select(Exchange).order_by(Exchange.name))
         return [_view(session, exchange, None) for exchange in found]
+
+
+def retry_feedback(db: Database, name: str) -> int:
+    """Queue the exchange's failed feedback again (after its settings, e.g. a negative
+    reason, or the source were corrected); how many. NotFound for an unknown exchange."""
+    with db.read_session() as session:
+        exchange_id = session.scalar(select(Exchange.id).where(Exchange.name == name))
+    if exchange_id is None:
+        raise NotFound(f"no exchange named {name!r}")
+    return feedback.retry_failed(db, exchange_id)
 
 
 def fetch(db: Database, name: str) -> FetchResult:
@@ -154,4 +188,9 @@ def _view(session: Session, exchange: Exchange, bank: Bank | None) -> ExchangeVi
         last_success_at=exchange.last_success_at,
         fetching=exchange.lease_owner is not None,
         fetches=fetches,
+        feedback=(
+            feedback.counts(session, exchange.id)
+            if feedback.takes_feedback(registry.adapters().get(exchange.adapter))
+            else None
+        ),
     )

@@ -1,4 +1,5 @@
-"""The scheduled fetch: every configured exchange, at start and then every interval."""
+"""The exchanges' background work: the scheduled fetch of every configured exchange, and
+feedback to their sources, each at start and then every interval."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from safeguard.exchanges import feedback, feedback_send
 from safeguard.exchanges.service import fetch_all
 from safeguard.store.db import Database
 from safeguard.workers import PeriodicWorker
@@ -24,3 +26,17 @@ class ExchangeFetcher(PeriodicWorker):
     def run_pass(self, stop: threading.Event) -> bool:
         fetch_all(self.db, stop)
         return False
+
+
+class FeedbackSender(PeriodicWorker):
+    """Queues moderators' opinions of exchanged records and sends what is due
+    (``feedback.py``, ``feedback_send.py``); cursors and leases let several processes
+    run it side by side."""
+
+    def __init__(self, db: Database, interval: timedelta) -> None:
+        super().__init__("exchange-feedback", "sending exchange feedback", interval, log)
+        self.db = db
+
+    def run_pass(self, stop: threading.Event) -> bool:
+        feedback.collect(self.db)
+        return feedback_send.send_due(self.db, stop=stop) >= feedback_send.SEND_BATCH

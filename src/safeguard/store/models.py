@@ -664,7 +664,8 @@ class Exchange(Base):
     """A configured hash-list source (``safeguard.exchanges``) fetched into a bank: its
     adapter, its settings (never credentials: those come from environment variables the
     settings name), the checkpoint after the last page applied, and its state
-    (``new``, ``ok``, ``failed``). ``lease_owner`` holds it while one fetch runs."""
+    (``new``, ``ok``, ``failed``). ``lease_owner`` holds it while one fetch runs;
+    ``feedback_event_id`` is the last event read for feedback (``exchanges/feedback.py``)."""
 
     __tablename__ = "exchanges"
 
@@ -681,6 +682,7 @@ class Exchange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetch_at: Mapped[datetime | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
+    feedback_event_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ExchangeFetch(Base):
@@ -700,3 +702,32 @@ class ExchangeFetch(Base):
     removed: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ExchangeFeedback(Base):
+    """The opinion moderators' decisions ask to send an exchange's source of one
+    fingerprint of one of its records: ``pending`` until the source takes it (``sent``,
+    ``sent_opinion`` is then what it holds) or it is given up (``failed``, with the
+    error); retried at ``next_attempt_at`` until ``queued_at`` + the retry window."""
+
+    __tablename__ = "exchange_feedback"
+    __table_args__ = (
+        UniqueConstraint(
+            "exchange_id", "record", "fingerprint", name="uq_exchange_feedback_fingerprint"
+        ),
+        Index("ix_exchange_feedback_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    exchange_id: Mapped[str] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    record: Mapped[str] = mapped_column(String(256))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    opinion: Mapped[str] = mapped_column(String(16))
+    sent_opinion: Mapped[str | None] = mapped_column(String(16))
+    review_item_id: Mapped[str] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
