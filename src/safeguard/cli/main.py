@@ -5,10 +5,11 @@ Bad input prints one line to stderr and exits 2; an internal failure exits 1.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,10 +17,11 @@ from safeguard.cli import accounts, bank, context, conversations, evidence, user
 from safeguard.cli import exchange as exchange_cli
 from safeguard.cli import transparency as transparency_cli
 from safeguard.cli import webhooks as webhook_cli
+from safeguard.cli.backfill import backfill
 from safeguard.cli.communication_safety import communication_safety
 from safeguard.cli.files import file_signals, walk
 from safeguard.cli.output import FormatOption, OutputFormat, emit, progress_by_part, warn
-from safeguard.errors import SafeguardError
+from safeguard.errors import BadRequest, SafeguardError
 from safeguard.scopes import DEFAULT_SCOPES, Scope
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(webhook_cli.app, name="webhook")
 app.add_typer(transparency_cli.app, name="transparency")
 app.command("communication-safety")(communication_safety)
+app.command("backfill")(backfill)
 apikey_app = typer.Typer(
     help="API keys: each acts for a client (platform), which owns its records.",
     no_args_is_help=True,
@@ -117,20 +120,37 @@ def scan(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.", min=1, max=65535)] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes serving on the port (each holds its own index); the "
+            "database is migrated once before they start.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API with uvicorn."""
     import uvicorn
 
-    from safeguard.api.app import create_app
-
     settings = context.settings()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "access_log": False,
+    }
+    if workers == 1:
+        from safeguard.api.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return
+    if settings.auto_migrate:
+        from safeguard.store.migrate import upgrade
+
+        upgrade(settings.database_url)
+        os.environ["SAFEGUARD_AUTO_MIGRATE"] = "false"  # the workers need not race to it
+    uvicorn.run("safeguard.api.app:create_app", factory=True, workers=workers, **options)
 
 
 @db_app.command("upgrade")
@@ -140,6 +160,32 @@ def db_upgrade() -> None:
 
     upgrade(context.settings().database_url)
     print("database is at the latest schema")
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The backup file to write.", dir_okay=False)],
+) -> None:
+    """Write a consistent copy of the database (the evidence vault's encrypted content
+    included; never its keys) while the service runs."""
+    from safeguard.store.backup import backup
+
+    backup(context.settings().database_url, target)
+    print(f"backed up to {target}")
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="A file made by 'safeguard db backup'.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database's content.")] = False,
+) -> None:
+    """Replace the database's content by a backup (stop the service first)."""
+    from safeguard.store.backup import restore
+
+    if not yes:
+        raise BadRequest("restore replaces everything in the database: add --yes")
+    restore(context.settings().database_url, source)
+    print(f"restored from {source}")
 
 
 @apikey_app.command("create")
