@@ -1,4 +1,7 @@
-"""The upload-to-decision flow over real HTTP, against SQLite and PostgreSQL."""
+"""The upload-to-decision flow over real HTTP, against SQLite and PostgreSQL.
+
+Tests on ``shared_server`` share one server per database: each uses its own bank and
+photo, so none sees another's. Those that count or list everything have a server alone."""
 
 from __future__ import annotations
 
@@ -24,12 +27,13 @@ def banked_photo(
     return photo
 
 
-def test_health_needs_no_key_and_reports_the_index(server: Server) -> None:
-    response = server.client.get("/v1/health", headers={"Authorization": ""})
+def test_health_needs_no_key_and_reports_the_index(shared_server: Server) -> None:
+    response = shared_server.client.get("/v1/health", headers={"Authorization": ""})
     assert response.status_code == 200 and response.json()["status"] == "ok"
 
 
-def test_reencoded_and_resized_copies_are_blocked(server: Server, tmp_path: Path) -> None:
+def test_reencoded_and_resized_copies_are_blocked(shared_server: Server, tmp_path: Path) -> None:
+    server = shared_server
     photo = banked_photo(server, tmp_path)
     for copy in (jpeg_bytes(photo, quality=70), jpeg_bytes(photo.resize((200, 150)), quality=85)):
         response = server.screen(copy, content_id="post-1", uploader_id="user-9")
@@ -45,9 +49,10 @@ def test_reencoded_and_resized_copies_are_blocked(server: Server, tmp_path: Path
     assert other.json()["decision"] == "allow" and other.json()["matches"] == []
 
 
-def test_raw_body_upload_and_exact_match(server: Server, tmp_path: Path) -> None:
-    banked_photo(server, tmp_path)
-    original = (tmp_path / "photo-11.jpg").read_bytes()
+def test_raw_body_upload_and_exact_match(shared_server: Server, tmp_path: Path) -> None:
+    server = shared_server
+    banked_photo(server, tmp_path, bank="raw", seed=12)
+    original = (tmp_path / "photo-12.jpg").read_bytes()
     response = server.client.post(
         "/v1/screen", content=original, headers={"Content-Type": "image/jpeg"}
     )
@@ -94,7 +99,8 @@ def test_disable_and_enable_one_entry(server: Server, tmp_path: Path) -> None:
     assert server.screen(copy).json()["decision"] == "block"
 
 
-def test_lookup_by_hashes(server: Server) -> None:
+def test_lookup_by_hashes(shared_server: Server) -> None:
+    server = shared_server
     pdq = "d8f8f0cec4f4a84f0637022a078f67f0b36e2ee5b6621e1d33e6239c4e9c9b22"
     assert (
         server.client.post("/v1/banks", json={"name": "hashes", "pdq_threshold": 20}).status_code
@@ -116,7 +122,8 @@ def test_lookup_by_hashes(server: Server) -> None:
     assert duplicate.status_code == 409
 
 
-def test_import_and_export_a_list(server: Server) -> None:
+def test_import_and_export_a_list(shared_server: Server) -> None:
+    server = shared_server
     md5 = "0123456789abcdef0123456789abcdef"
     assert server.client.post("/v1/banks", json={"name": "imported"}).status_code == 201
     csv_text = f"signal_type,signal_value,external_id,labels\nmd5,{md5},case-1,x;y\n"
@@ -132,8 +139,9 @@ def test_import_and_export_a_list(server: Server) -> None:
     assert server.cli.ok("bank", "export", "imported") == exported.text
 
 
-def test_every_screening_is_audited_without_content(server: Server, tmp_path: Path) -> None:
-    photo = banked_photo(server, tmp_path)
+def test_every_screening_is_audited_without_content(shared_server: Server, tmp_path: Path) -> None:
+    server = shared_server
+    photo = banked_photo(server, tmp_path, bank="audited", seed=13)
     body = server.screen(jpeg_bytes(photo, 70), content_id="c-1", uploader_id="u-1").json()
     record = server.client.get(f"/v1/screenings/{body['screening_id']}").json()
     assert record["client"] == "tests" and record["decision"] == "block"
@@ -150,10 +158,10 @@ def test_metrics_count_decisions(server: Server) -> None:
     assert server.client.get("/metrics", headers={"Authorization": ""}).status_code == 401
 
 
-def test_openapi_is_published(server: Server) -> None:
-    spec = server.client.get("/openapi.json").json()
+def test_openapi_is_published(shared_server: Server) -> None:
+    spec = shared_server.client.get("/openapi.json").json()
     assert {"/v1/screen", "/v1/lookup", "/v1/banks", "/v1/health"} <= set(spec["paths"])
-    assert server.client.get("/docs").status_code == 200
+    assert shared_server.client.get("/docs").status_code == 200
 
 
 def test_changes_reach_every_worker(server: Server, tmp_path: Path) -> None:
