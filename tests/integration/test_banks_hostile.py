@@ -75,7 +75,8 @@ def sqlite_file(server: Server) -> Path:
     return Path(str(url.database))
 
 
-def test_thresholds_above_the_safe_maximum_are_refused(server: Server) -> None:
+def test_thresholds_above_the_safe_maximum_are_refused(shared_server: Server) -> None:
+    server = shared_server
     for threshold in (45, 128):
         response = server.client.post(
             "/v1/banks", json={"name": "wide", "kind": "safelist", "pdq_threshold": threshold}
@@ -90,7 +91,8 @@ def test_thresholds_above_the_safe_maximum_are_refused(server: Server) -> None:
     assert created.status_code == 201 and created.json()["pdq_threshold"] == 44
 
 
-def test_degenerate_pdq_values_are_refused_as_entries(server: Server) -> None:
+def test_degenerate_pdq_values_are_refused_as_entries(shared_server: Server) -> None:
+    server = shared_server
     for kind in ("list", "safelist"):
         bank = {"name": f"degenerate-{kind}", "kind": kind}
         assert server.client.post("/v1/banks", json=bank).status_code == 201
@@ -105,7 +107,8 @@ def test_degenerate_pdq_values_are_refused_as_entries(server: Server) -> None:
         assert server.client.get(f"/v1/banks/{bank['name']}").json()["entries"] == 0
 
 
-def test_entries_of_low_quality_are_refused(server: Server) -> None:
+def test_entries_of_low_quality_are_refused(shared_server: Server) -> None:
+    server = shared_server
     assert server.client.post("/v1/banks", json={"name": "q"}).status_code == 201
     entry = {"signal_type": "pdq", "value": PDQ}
     low = server.client.post("/v1/banks/q/entries", json={**entry, "quality": 49})
@@ -119,7 +122,8 @@ def test_entries_of_low_quality_are_refused(server: Server) -> None:
     )
 
 
-def test_values_the_database_cannot_hold_answer_422(server: Server) -> None:
+def test_values_the_database_cannot_hold_answer_422(shared_server: Server) -> None:
+    server = shared_server
     assert server.client.post("/v1/banks", json={"name": "b"}).status_code == 201
     huge = "99999999999999999999"
     assert_problem(server.client.get(f"/v1/banks/b/entries?after={huge}"), 422, "validation-error")
