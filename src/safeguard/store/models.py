@@ -731,3 +731,41 @@ class ExchangeFeedback(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class BackfillRun(Base):
+    """One backfill of stored media (``scale/backfill.py``): its source (normalised), the
+    options it screens with, ``running`` until it ends ``done`` (or ``failed``), and the
+    counts of its latest pass."""
+
+    __tablename__ = "backfill_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    source: Mapped[str] = mapped_column(String(1024), index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class BackfillItem(Base):
+    """One item a backfill took on: ``pending`` from just before its screening until the
+    screening is recorded here (``decided``, with its id). ``key`` names the item (source,
+    location, version, banks): unique, so no item is decided twice."""
+
+    __tablename__ = "backfill_items"
+    __table_args__ = (UniqueConstraint("key", name="uq_backfill_items_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("backfill_runs.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    screening_id: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
