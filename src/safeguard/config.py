@@ -281,6 +281,11 @@ class Settings:
     key_requests_per_second: int = 200  # each API key's rate in each worker; 0: no limit
     key_burst: int = 400  # requests a key may send at once before its rate applies
     request_time_limit_seconds: int = 120  # no answer started by then: 503; 0: no limit
+    index_shards: int = 1  # PDQ index shards by entry id; >1: on Ray if installed (scale/)
+    index_replicas: int = 1  # replicas of each shard (Ray actors), for throughput and failover
+    ray_address: str | None = None  # the Ray cluster to join; None: a local one on demand
+    video_keyframe_fast_path: bool = True  # uploads: hash keyframes alone when close enough
+    video_keyframe_max_gap_seconds: float | None = None  # None: 1.05 x seconds per hash
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -383,5 +388,12 @@ class Settings:
             key_burst=_int(env, "SAFEGUARD_KEY_BURST", 400),
             request_time_limit_seconds=_int(
                 env, "SAFEGUARD_REQUEST_TIME_LIMIT_SECONDS", 120, minimum=0
+            ),
+            index_shards=_int(env, "SAFEGUARD_INDEX_SHARDS", 1),
+            index_replicas=_int(env, "SAFEGUARD_INDEX_REPLICAS", 1),
+            ray_address=env.get("SAFEGUARD_RAY_ADDRESS", "").strip() or None,
+            video_keyframe_fast_path=_bool(env, "SAFEGUARD_VIDEO_KEYFRAME_FAST_PATH", True),
+            video_keyframe_max_gap_seconds=_number(
+                env, "SAFEGUARD_VIDEO_KEYFRAME_MAX_GAP_SECONDS", "a number of seconds", 0.0, 60.0
             ),
         )

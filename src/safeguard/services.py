@@ -13,7 +13,8 @@ from safeguard.conversations.model import RiskModel
 from safeguard.conversations.service import ConversationService
 from safeguard.evidence.keys import Keyring, load_keyring
 from safeguard.media.decode import DecodeLimits
-from safeguard.screening.matcher import Matcher
+from safeguard.scale.factory import open_sharded
+from safeguard.screening.matcher import ExternalIndex, Matcher
 from safeguard.screening.policy import SequenceRule
 from safeguard.screening.service import EvidenceKeeping, Screener
 from safeguard.screening.snapshots import SnapshotStore
@@ -57,7 +58,7 @@ class Services:
         return Screener(
             self.db,
             self.settings.pdq_min_quality,
-            matcher=Matcher(snapshots=self.snapshots),
+            matcher=Matcher(snapshots=self.snapshots, external=self._external_indexes()),
             pdq_view_allowance=self.settings.pdq_view_allowance,
             evidence=EvidenceKeeping(self.keyring, retention) if self.keyring else None,
             sequence_rule=SequenceRule(
@@ -66,6 +67,14 @@ class Services:
                 self.settings.vpdq_min_clip_seconds,
             ),
         )
+
+    def _external_indexes(self) -> dict[str, ExternalIndex]:
+        """The PDQ index in shards when SAFEGUARD_INDEX_SHARDS > 1 (docs/scaling.md)."""
+        shards = self.settings.index_shards
+        if shards == 1:
+            return {}
+        replicas, address = self.settings.index_replicas, self.settings.ray_address
+        return {"pdq": open_sharded(self.db, shards, replicas, address)}
 
     @cached_property
     def conversations(self) -> ConversationService:

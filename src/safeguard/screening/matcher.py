@@ -12,6 +12,10 @@ everything while serving.
 
 An entry takes part while it and its content item are both enabled.
 
+A signal type may instead be held by an ``ExternalIndex`` (``scale.ShardedIndex``: the PDQ
+index split into shards, docs/scaling.md), whose parts read and replay the database
+themselves; the matcher then only asks it to catch up and searches it.
+
 Locks and the database never nest: ``sync`` reads in its own short read-only session and
 then applies what it read under the index lock; a search holds the index lock and no
 database connection. A request's own transaction is opened only after both, so no thread
@@ -25,6 +29,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,9 +41,9 @@ from safeguard.index.base import SavedState, SequenceHit, SequenceIndex, Snapsho
 from safeguard.screening.snapshots import FrozenIndexes, Manifest, SnapshotStore, usable
 from safeguard.signals.base import SignalType
 from safeguard.signals.registry import indexed, signal_types
-from safeguard.store.changes import last_change
+from safeguard.store.changes import changes_since, last_change
 from safeguard.store.db import Database
-from safeguard.store.models import ContentItem, Entry, EntryChange
+from safeguard.store.models import ContentItem, Entry
 
 _LOAD_BATCH = 50_000
 _EXACT_CHUNK = 500  # digests per exact lookup query
@@ -64,6 +69,27 @@ class Candidate:
     sequence: SequenceHit | None = None  # how much of a video matched, for vPDQ
 
 
+Hits = list[tuple[int, int]]
+"""(entry id, distance), nearest first."""
+
+
+class ExternalIndex(Protocol):
+    """The entries of one signal type in every bank, held outside the matcher."""
+
+    def sync(self, *, force: bool = False) -> int:
+        """Catch up with the change log (or not, if it did lately, unless ``force``): the
+        last sequence applied."""
+
+    def banks(self) -> list[str]:
+        """The banks with entries."""
+
+    def lookup(self, requests: Sequence[tuple[str, int, Sequence[str]]]) -> list[list[Hits]]:
+        """For each (bank id, radius, values) request, each value's hits in that bank."""
+
+    def __len__(self) -> int:
+        """How many entries it holds."""
+
+
 def _new_index(kind: SignalType) -> ValueIndex | None:
     return kind.new_index()
 
@@ -76,10 +102,15 @@ class Matcher:
     database."""
 
     def __init__(
-        self, index_factory: IndexFactory = _new_index, snapshots: SnapshotStore | None = None
+        self,
+        index_factory: IndexFactory = _new_index,
+        snapshots: SnapshotStore | None = None,
+        external: Mapping[str, ExternalIndex] | None = None,
     ) -> None:
-        """``snapshots``: where to start from, if a usable snapshot is there."""
+        """``snapshots``: where to start from, if a usable snapshot is there;
+        ``external``: the signal types held outside the matcher, and their indexes."""
         self._new_index = index_factory
+        self._external = dict(external or {})
         self._snapshots = snapshots
         self._lock = threading.Lock()  # guards the indexes; never held with a connection
         self._sync_lock = threading.Lock()  # one catch-up at a time
@@ -92,7 +123,9 @@ class Matcher:
             sizes = {kind.name: 0 for kind in indexed()}
             for (kind, _), index in self._indexes.items():
                 sizes[kind] = sizes.get(kind, 0) + len(index)
-            return sizes
+        for kind, external in self._external.items():
+            sizes[kind] = len(external)
+        return sizes
 
     def sync(self, db: Database) -> None:
         """Apply every change committed since the last sync (everything, the first time).
@@ -104,6 +137,8 @@ class Matcher:
                 self._load_all(db)
             else:
                 self._replay(db)
+        for external in self._external.values():
+            external.sync()
 
     def catch_up(self, db: Database) -> int:
         """Apply every change logged before this call, and give the last sequence
@@ -112,9 +147,10 @@ class Matcher:
             with db.read_session() as session:
                 logged = last_change(session)
             self.sync(db)
+            external = [index.sync(force=True) for index in self._external.values()]
         except SQLAlchemyError as exc:
             raise NotReady(f"the index cannot catch up ({type(exc).__name__})") from None
-        applied = self._last_seq or 0
+        applied = min([self._last_seq or 0, *external])
         if applied < logged:
             raise NotReady(f"the index is {logged - applied} changes behind the change log")
         return applied
@@ -127,6 +163,8 @@ class Matcher:
         only: confirm them with ``confirmed`` in the request's transaction."""
         if not queries:
             return []
+        if kind in self._external:
+            return _external_candidates(self._external[kind], queries, kind, radius_of)
         found: list[Candidate] = []
         with self._lock:
             for (index_kind, bank_id), index in self._indexes.items():
@@ -204,6 +242,9 @@ class Matcher:
 
     def _load_all(self, db: Database) -> None:
         manifest = self._snapshots.latest() if self._snapshots is not None else None
+        if manifest is not None and self._external:  # external kinds are not reopened
+            kept = {key: name for key, name in manifest.indexes.items() if key[0] in self._own()}
+            manifest = replace(manifest, kinds=self._own(manifest.kinds), indexes=kept)
         if manifest is not None:
             with db.read_session() as session:
                 fits = usable(session, manifest)
@@ -211,7 +252,7 @@ class Matcher:
                 self._start_from(db, manifest)
                 return
             log.warning("the index snapshot at change %d is not of this database", manifest.seq)
-        last, indexes = self._read_entries(db, [kind.name for kind in indexed()])
+        last, indexes = self._read_entries(db, list(self._own()))
         with self._lock:
             self._indexes = indexes
             self._last_seq = last
@@ -219,7 +260,7 @@ class Matcher:
     def _start_from(self, db: Database, manifest: Manifest) -> None:
         """Open a snapshot, read the signal types it lacks, then replay later changes."""
         indexes = SnapshotStore.open(manifest, self._index_for)
-        others = [kind.name for kind in indexed() if kind.name not in manifest.kinds]
+        others = [kind for kind in self._own() if kind not in manifest.kinds]
         if others:
             indexes |= self._read_entries(db, others)[1]
         with self._lock:
@@ -255,20 +296,7 @@ class Matcher:
         return last, indexes
 
     def _replay(self, db: Database) -> None:
-        query = (
-            select(
-                EntryChange.seq,
-                EntryChange.entry_id,
-                Entry.bank_id,
-                Entry.signal_type,
-                Entry.value,
-                and_(Entry.enabled, ContentItem.enabled),
-            )
-            .outerjoin(Entry, Entry.id == EntryChange.entry_id)
-            .outerjoin(ContentItem, ContentItem.id == Entry.content_item_id)
-            .where(EntryChange.seq > self._last_seq)
-            .order_by(EntryChange.seq)
-        )
+        query = changes_since(self._last_seq or 0)
         with db.read_session() as session:
             rows = session.execute(query).all()
         if not rows:
@@ -297,7 +325,14 @@ class Matcher:
             self._indexes = {key: index for key, index in self._indexes.items() if len(index)}
             self._last_seq = int(rows[-1][0])
 
+    def _own(self, kinds: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Of ``kinds`` (every indexed signal type), those the matcher holds itself."""
+        names = [kind.name for kind in indexed()] if kinds is None else kinds
+        return tuple(kind for kind in names if kind not in self._external)
+
     def _index_for(self, kind: str) -> ValueIndex | None:
+        if kind in self._external:
+            return None
         signal = signal_types().get(kind)
         return self._new_index(signal) if signal is not None else None
 
@@ -315,6 +350,26 @@ def _sequence_candidates(
     return [
         Candidate(hit.entry_id, 0, bank_id, kind, hit.distance, hit.view, hit)
         for hit in index.match_sequence(views)
+    ]
+
+
+def _external_candidates(
+    index: ExternalIndex, queries: Sequence[tuple[str, str]], kind: str, radius_of: RadiusOf
+) -> list[Candidate]:
+    """The candidates of every bank of an external index, asked in one call."""
+    asked: list[tuple[str, list[int]]] = []
+    requests: list[tuple[str, int, list[str]]] = []
+    for bank_id in index.banks():
+        for radius, rows in _group_by_radius(queries, kind, bank_id, radius_of).items():
+            asked.append((bank_id, rows))
+            requests.append((bank_id, radius, [queries[row][1] for row in rows]))
+    if not requests:
+        return []
+    return [
+        Candidate(entry_id, 0, bank_id, kind, distance, queries[row][0])
+        for (bank_id, rows), results in zip(asked, index.lookup(requests), strict=True)
+        for row, hits in zip(rows, results, strict=True)
+        for entry_id, distance in hits
     ]
 
 
