@@ -7,7 +7,7 @@ KERNELS_STAMP := $(VENV)/.kernels-compiled
 KERNEL_SOURCES := src/safeguard/warmup.py $(shell grep -rl --include='*.py' '@njit' src/safeguard)
 PIP_VERSION := 25.3
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench clean load faults fuzz
 
 install: $(STAMP) $(KERNELS_STAMP)
 
@@ -57,5 +57,23 @@ bench: install
 	$(BIN)/python benchmarks/robustness.py
 	$(BIN)/python benchmarks/screening_latency.py
 
+# Two workers on one throwaway PostgreSQL under Locust while the banks change, for
+# LOAD_SECONDS (docs/benchmarks.md, "Load"); exits 1 when a check fails.
+LOAD_SECONDS ?= 60
+load: install
+	$(BIN)/python benchmarks/load.py --seconds $(LOAD_SECONDS)
+
+# Workers and the CLI killed during imports and screenings, PostgreSQL restarted under
+# load (tests/faults, a few minutes; plain `pytest` leaves them out).
+faults: install
+	$(BIN)/python -m pytest tests/faults --durations=10
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Coverage-guided fuzzing (atheris) of the decoders and list parsers, FUZZ_SECONDS each;
+# what crashes one is kept in fuzz/crashes/ (docs/operations.md). `make test` runs each
+# for a few seconds.
+FUZZ_SECONDS ?= 300
+fuzz: install
+	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -150,6 +151,8 @@ class HmaRoute(APIRoute):
                 return await handler(request)
             except (SafeguardError, RequestValidationError) as exc:
                 return error_answer(exc)
+            except HTTPException as exc:  # e.g. a JSON body that is not UTF-8
+                return JSONResponse({"message": exc.detail}, exc.status_code, exc.headers)
 
         return answer
 

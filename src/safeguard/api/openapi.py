@@ -94,6 +94,19 @@ def text_answer(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {media_type: {"schema": {"type": "string"}}}}}
 
 
+def _document_unreadable_bodies(spec: dict[str, Any]) -> None:
+    """A JSON body that is not UTF-8 is refused with a 400 problem before any route runs:
+    say so for every operation that takes one and answers problems."""
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            answers = operation.get("responses", {})
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body and any(
+                MEDIA_TYPE in answer.get("content", {}) for answer in answers.values()
+            ):
+                answers.setdefault("400", problem_responses(400)[400])
+
+
 def install(app: FastAPI) -> None:
     """Add the Problem schema to ``app``'s OpenAPI and serve the docs page at /docs."""
     build = app.openapi
@@ -103,6 +116,7 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         spec = build()
         spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+        _document_unreadable_bodies(spec)
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]

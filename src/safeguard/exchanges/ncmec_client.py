@@ -195,7 +195,7 @@ def _xml(body: bytes, root_tag: str) -> ET.Element:
     """The document without namespaces; InvalidList unless it is a ``root_tag``."""
     try:
         root = ET.fromstring(body)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # an unknown or multi-byte encoding
         raise InvalidList(f"NCMEC answered XML that is not well-formed ({exc})") from None
     for element in root.iter():
         element.tag = element.tag.rpartition("}")[2]

@@ -9,6 +9,7 @@ like stills, and with vPDQ, like a video. A still GIF, PNG or WebP is an image a
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ class AnimationType:
                     return AnimationContent(data, _distinct_frames(image, first.pixels))
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise ImageTooLarge("an animation frame is over the pixel limit") from None
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as exc:
+                # IndexError, struct.error: Pillow reading past the end of a truncated frame
                 reason = error_reason(exc)
                 raise UndecodableMedia(f"the animation could not be decoded ({reason})") from None
 

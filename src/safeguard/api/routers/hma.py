@@ -60,6 +60,7 @@ from safeguard.banks import catalog, service
 from safeguard.banks.catalog import ItemView
 from safeguard.banks.models import BankSpec, NewEntry, entries_of
 from safeguard.errors import BadRequest, Conflict, Forbidden, InvalidMultipart, NotFound
+from safeguard.media.decode import DecodeLimits
 from safeguard.screening.service import Requester, ScreeningResult
 from safeguard.screening.signals import ContentSignals, content_signals
 from safeguard.signals.registry import signal_types
@@ -150,7 +151,7 @@ def update_bank(bank_name: str, body: BankUpdate, state: State, client: BanksCli
     return _config(name)
 
 
-@routes.delete("/c/bank/{bank_name}")
+@routes.delete("/c/bank/{bank_name}", responses=error_responses(400))
 def delete_bank(bank_name: str, state: State, client: BanksClient) -> Message:
     """Delete a bank; as in HMA, a bank that does not exist is no error."""
     with suppress(NotFound):
@@ -190,7 +191,8 @@ async def add_content(
     await run_in_threadpool(catalog.get_bank, state.db, bank_name)
     form = await _form(request)
     data = await _file(form)
-    signals = await run_in_threadpool(content_signals, data, state.limits, views=False)
+    limits = DecodeLimits.from_settings(state.settings, banking=True)  # a video: every frame
+    signals = await run_in_threadpool(content_signals, data, limits, views=False)
     entries, _ = entries_of(
         signals, source=SOURCE, item_key=SOURCE, min_quality=state.settings.pdq_min_quality
     )
@@ -199,7 +201,11 @@ async def add_content(
     return await run_in_threadpool(_add, state, bank_name, entries, client)
 
 
-@routes.get("/c/bank/{bank_name}/content/{content_id}", response_model_exclude_unset=True)
+@routes.get(
+    "/c/bank/{bank_name}/content/{content_id}",
+    response_model_exclude_unset=True,
+    responses=error_responses(400, 404),
+)
 def get_content(
     bank_name: str,
     content_id: ContentId,
@@ -212,7 +218,7 @@ def get_content(
     return _content(item, include_signals, include_metadata)
 
 
-@routes.get("/c/bank/{bank_name}/export", responses=error_responses(404))
+@routes.get("/c/bank/{bank_name}/export", responses=error_responses(400, 404))
 def export_content(
     bank_name: str,
     state: State,
@@ -251,7 +257,7 @@ def update_content(
     return _content(item, True, True)
 
 
-@routes.delete("/c/bank/{bank_name}/content/{content_id}", responses=error_responses(404))
+@routes.delete("/c/bank/{bank_name}/content/{content_id}", responses=error_responses(400, 404))
 def delete_content(
     bank_name: str, content_id: ContentId, state: State, client: BanksClient
 ) -> Deleted:

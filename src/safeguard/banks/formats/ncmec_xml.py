@@ -102,7 +102,7 @@ def _refuse_dtd(data: bytes) -> None:
     parser.EntityDeclHandler = refuse
     try:
         parser.Parse(data, True)
-    except pyexpat.ExpatError as exc:
+    except (pyexpat.ExpatError, LookupError, ValueError) as exc:  # or an unknown encoding
         raise InvalidList(f"the XML is not well-formed ({exc})") from None
 
 
