@@ -94,7 +94,10 @@ BanksClient = Annotated[str, Depends(_client_with(Scope.BANKS))]
 ScreenClient = Annotated[str, Depends(_client_with(Scope.SCREEN))]
 State = Annotated[AppState, Depends(app_state)]
 ContentId = Annotated[int, Path(ge=1, le=MAX_INT64)]
-Signal = Annotated[str, Query(max_length=100_000)]
+MAX_SIGNAL_CHARS = 8_000
+"""A signal in a query string: the whole request line must stay under the HTTP server's
+16 KiB, or the connection is reset before Safeguard can answer."""
+Signal = Annotated[str, Query(max_length=MAX_SIGNAL_CHARS)]
 Banks = Annotated[str | None, Query(max_length=4096, description="Comma-separated bank names.")]
 Url = Annotated[str | None, Query(max_length=4096, description="Refused: no URL is fetched.")]
 SOURCE = "hma"
@@ -296,7 +299,7 @@ def raw_lookup(
 def lookup(
     state: State,
     client: ScreenClient,
-    signal: Annotated[str | None, Query(max_length=100_000)] = None,
+    signal: Annotated[str | None, Query(max_length=MAX_SIGNAL_CHARS)] = None,
     signal_type: Annotated[str | None, Query(max_length=32)] = None,
     banks: Banks = None,
     url: Url = None,
