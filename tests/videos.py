@@ -40,14 +40,23 @@ def scene(
 
 
 def encode(
-    frames: Iterable[np.ndarray], fps: int = 10, crf: int = 23, container: str = "mp4"
+    frames: Iterable[np.ndarray],
+    fps: int = 10,
+    crf: int = 23,
+    container: str = "mp4",
+    gop: int | None = None,
+    options: dict[str, str] | None = None,
+    codec: str = "libx264",
 ) -> bytes:
-    """H.264 in MP4 (or another container) of RGB frames."""
+    """H.264 (or ``codec``) in MP4 (or another container) of RGB frames; with ``gop``, a
+    keyframe every ``gop`` frames and no other (x264's scene-cut keyframes off);
+    ``options``, more of the encoder's."""
     out = io.BytesIO()
     with av.open(out, mode="w", format=container) as target:
-        stream = target.add_stream("libx264", rate=fps)
+        stream = target.add_stream(codec, rate=fps)
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        keyframes = {} if gop is None else {"g": str(gop), "sc_threshold": "0"}
+        stream.options = {"crf": str(crf), "preset": "veryfast"} | keyframes | (options or {})
         for pixels in frames:
             if stream.width == 0 or stream.width != pixels.shape[1]:
                 stream.width, stream.height = pixels.shape[1], pixels.shape[0]

@@ -39,16 +39,23 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
+KEYFRAME_GAP_TOLERANCE = 1.05
+"""The keyframe fast path's default largest gap, over the sampling interval: room for
+frame rates such as 29.97 (a 30-frame GOP is 1.001 s) and timestamp rounding."""
+
+
 @dataclass(frozen=True)
 class VideoLimits:
-    """Caps on a video (bytes, seconds, pixels a frame, frames decoded) and how far apart
-    its hashed frames are (0: every frame)."""
+    """Caps on a video (bytes, seconds, pixels a frame, frames decoded), how far apart
+    its hashed frames are (0: every frame), and how far apart its keyframes may be to be
+    hashed in their place (``media/video.py``; 0: never)."""
 
     max_bytes: int = DEFAULT_MAX_VIDEO_BYTES
     max_seconds: int = DEFAULT_MAX_VIDEO_SECONDS
     max_pixels: int = DEFAULT_MAX_VIDEO_PIXELS
     max_frames: int = DEFAULT_MAX_VIDEO_FRAMES
     seconds_per_hash: float = 1.0
+    keyframe_max_gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,13 @@ class DecodeLimits:
     def from_settings(cls, settings: Settings, *, banking: bool = False) -> DecodeLimits:
         """The caps configured by ``SAFEGUARD_MAX_UPLOAD_BYTES``, ``SAFEGUARD_MAX_IMAGE_*``
         and ``SAFEGUARD_MAX_VIDEO_*``, frames hashed ``SAFEGUARD_VIDEO_SECONDS_PER_HASH``
-        apart (with ``banking``, ``SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH``)."""
+        apart, or keyframes when ``SAFEGUARD_VIDEO_KEYFRAME_MAX_GAP_SECONDS`` apart or less
+        (with ``banking``, every ``SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH``, never keyframes)."""
         every = settings.vpdq_bank_seconds_per_hash if banking else settings.video_seconds_per_hash
+        gap = settings.video_keyframe_max_gap_seconds
+        if gap is None:
+            gap = KEYFRAME_GAP_TOLERANCE * every
+        keyframes = settings.video_keyframe_fast_path and not banking and every > 0
         return cls(
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_image_pixels,
@@ -79,6 +91,7 @@ class DecodeLimits:
                 max_pixels=settings.max_video_pixels,
                 max_frames=settings.max_video_frames,
                 seconds_per_hash=every,
+                keyframe_max_gap=gap if keyframes else 0.0,
             ),
         )
 

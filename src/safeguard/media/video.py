@@ -6,6 +6,12 @@ as the vPDQ reference does (``vpdq/cpp/hashing/filehasher.cpp``), so that hashes
 with the reference's. Every frame is decoded (later frames depend on earlier ones) with
 the decoder's own threads, but only the frames to hash are converted to pixels.
 
+The keyframe fast path (``VideoLimits.keyframe_max_gap``, for uploads): an H.264 or HEVC
+video whose keyframes are no more than that far apart has only its keyframes decoded
+(``skip_frame = "NONKEY"``), each hashed in place of the one-a-second samples. Whether they
+are is checked on what the decoder gives, not on what the container claims: a gap found
+on the way hands the video to the full decode (docs/video.md).
+
 Only the container formats below are probed, and nothing is opened but the bytes given:
 FFmpeg demuxers that follow references to other files or URLs (playlists, concat lists)
 are never used, so an upload cannot make the service read a file or fetch a URL.
@@ -14,7 +20,7 @@ are never used, so an upload cannot make the service read a file or fetch a URL.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +32,7 @@ import numpy as np
 from safeguard.errors import UndecodableMedia, VideoTooLarge
 from safeguard.media.decode import DecodeLimits, VideoLimits, check_size, error_reason
 from safeguard.media.image import STILL_BRANDS
+from safeguard.media.keyframes import KEYFRAME_CODECS, KeyframeCoverage
 from safeguard.signals.pdq_kernel import luma_from_rgb
 
 DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg"
@@ -42,6 +49,7 @@ decodes at about 2x real time (docs/benchmarks.md)."""
 HASH_SECONDS_PER_FRAME = 0.08
 """PDQ of one sampled frame with its views (crops, borders, turns)."""
 
+_INTRA = 1  # AV_PICTURE_TYPE_I
 _FTYP_BRANDS = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 
 
@@ -64,6 +72,8 @@ class VideoFrame:
     number: int
     timestamp: float
     luma: np.ndarray
+    keyframe_pass: bool = False
+    """Decoded by the keyframe fast path rather than the full decode."""
 
 
 Progress = Callable[[float], None]
@@ -95,11 +105,28 @@ class VideoContent:
     def frames(self, seconds_per_hash: float | None = None) -> Iterator[VideoFrame]:
         """The frames to hash, one every ``seconds_per_hash`` (default: the limits'; 0:
         every frame), picked as the reference picks them (frame number modulo the rate).
+        At the limits' own spacing, an H.264 or HEVC video whose keyframes lie at most
+        ``limits.keyframe_max_gap`` apart gives its keyframes instead; if a gap turns out
+        larger, the full decode's frames follow those already given.
 
         Raises UndecodableMedia for a stream that breaks or ends well before its declared
         duration, VideoTooLarge once a cap is passed; nothing is yielded after an error.
         """
         every = self.limits.seconds_per_hash if seconds_per_hash is None else seconds_per_hash
+        if seconds_per_hash is not None or not self._fast_path_on():
+            yield from self._sampled(every)
+            return
+        hashed: set[int] = set()
+        if (yield from self._keyframes(hashed)):
+            return
+        yield from (f for f in self._sampled(every) if f.number not in hashed)
+
+    def _fast_path_on(self) -> bool:
+        """Whether the keyframe fast path is on and the codec is one it trusts."""
+        return self.limits.keyframe_max_gap > 0 and self.info.codec in KEYFRAME_CODECS
+
+    def _sampled(self, every: float) -> Iterator[VideoFrame]:
+        """Every frame decoded, one every ``every`` seconds yielded."""
         step = max(1, int(every * self.info.frame_rate))
         with _open(self.data) as container:
             stream = container.streams.video[0]
@@ -110,18 +137,72 @@ class VideoContent:
                     number += 1
                     timestamp = number / self.info.frame_rate
                     self._check_progress(number, timestamp, frame.width * frame.height)
-                    if self.on_progress is not None and self.info.duration:
-                        self.on_progress(min(1.0, timestamp / self.info.duration))
+                    self._report(timestamp)
                     if number % step == 0:
-                        rgb = frame.to_ndarray(format="rgb24")
-                        yield VideoFrame(
-                            number, timestamp, luma_from_rgb(np.ascontiguousarray(rgb))
-                        )
+                        yield VideoFrame(number, timestamp, _luma(frame))
             except (av.error.FFmpegError, OSError, ValueError, EOFError) as exc:
-                raise UndecodableMedia(
-                    f"the video could not be decoded ({error_reason(exc)})"
-                ) from None
+                raise _undecodable(exc) from None
         self._check_complete(number)
+
+    def _keyframes(self, hashed: set[int]) -> Generator[VideoFrame, None, bool]:
+        """Demux every packet, decode the keyframes alone and yield as few as keep every
+        shown frame within ``keyframe_max_gap`` of a yielded one (their numbers added to
+        ``hashed``); return whether they do, and every keyframe packet gave its frame.
+        False as soon as they cannot (``KeyframeCoverage``)."""
+        with _open(self.data) as container:
+            stream = container.streams.video[0]
+            origin, base = stream.start_time, stream.time_base
+            if origin is None or base is None:
+                return False
+            stream.thread_type = "AUTO"
+            stream.codec_context.skip_frame = "NONKEY"
+            coverage = KeyframeCoverage(self.limits.keyframe_max_gap)
+            pending: tuple[av.VideoFrame, float] | None = None  # the latest keyframe not hashed
+            packets = 0
+            try:
+                for packet in container.demux(stream):
+                    if packet.size:  # the last, empty, packet flushes the decoder
+                        if packet.pts is None:
+                            return False
+                        time = float((packet.pts - origin) * base)
+                        self._check_progress(packets, time, 0)
+                        packets += 1
+                        self._report(time)
+                        if not packet.is_discard and not coverage.shown(time, packet.is_keyframe):
+                            return False
+                        if not packet.is_keyframe:
+                            continue
+                    for frame in packet.decode():
+                        if frame.pts is None or not frame.key_frame or frame.pict_type != _INTRA:
+                            return False
+                        time = float((frame.pts - origin) * base)
+                        self._check_progress(packets - 1, time, frame.width * frame.height)
+                        if not coverage.decoded(time):
+                            return False
+                        if pending is not None and coverage.due(time):
+                            yield self._keyframe(*pending, hashed, coverage)
+                        pending = (frame, time)
+                        if coverage.due(time):  # none hashed yet: this is the first
+                            yield self._keyframe(frame, time, hashed, coverage)
+                            pending = None
+                if pending is not None and coverage.due(coverage.last_shown):
+                    yield self._keyframe(*pending, hashed, coverage)
+            except (av.error.FFmpegError, OSError, ValueError, EOFError) as exc:
+                raise _undecodable(exc) from None
+        self._check_complete(packets - 1)
+        return coverage.complete()
+
+    def _keyframe(
+        self, frame: av.VideoFrame, time: float, hashed: set[int], coverage: KeyframeCoverage
+    ) -> VideoFrame:
+        number = round(time * self.info.frame_rate)
+        hashed.add(number)
+        coverage.hashed(time)
+        return VideoFrame(number, time, _luma(frame), keyframe_pass=True)
+
+    def _report(self, timestamp: float) -> None:
+        if self.on_progress is not None and self.info.duration:
+            self.on_progress(min(1.0, timestamp / self.info.duration))
 
     def _check_progress(self, number: int, timestamp: float, pixels: int) -> None:
         limits = self.limits
@@ -176,6 +257,14 @@ class VideoType:
 VIDEO = VideoType()
 
 
+def _luma(frame: av.VideoFrame) -> np.ndarray:
+    return luma_from_rgb(np.ascontiguousarray(frame.to_ndarray(format="rgb24")))
+
+
+def _undecodable(exc: Exception) -> UndecodableMedia:
+    return UndecodableMedia(f"the video could not be decoded ({error_reason(exc)})")
+
+
 def _looks_like_transport_stream(head: bytes) -> bool:
     """An MPEG transport stream repeats its sync byte every 188 bytes; only the first is in
     ``head``, so a 0x47 start counts only with a plausible packet header."""
@@ -208,6 +297,8 @@ def _info(container: av.container.InputContainer, stream: av.VideoStream) -> Vid
     elif container.duration is not None:
         duration = container.duration / av.time_base
     context = stream.codec_context
+    if context is None:  # a codec FFmpeg has no decoder for
+        raise UndecodableMedia("the video's codec is not supported")
     return VideoInfo(
         width=int(context.width),
         height=int(context.height),
