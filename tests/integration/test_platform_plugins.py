@@ -72,7 +72,9 @@ def platforms(database_url: str, tmp_path: Path) -> Iterator[Platforms]:
 
 def bank(server: Server, name: str, action: str, image: bytes) -> None:
     """A bank of ``action`` holding the PDQ of ``image``."""
-    pdq = server.screen(image).json()["signals"]["pdq"]
+    screened = server.screen(image)
+    assert screened.status_code == 200, (screened.text, server.log.read_text()[-3000:])
+    pdq = screened.json()["signals"]["pdq"]
     assert server.client.post("/v1/banks", json={"name": name, "action": action}).status_code == 201
     entry = {"signal_type": "pdq", "value": pdq}
     assert server.client.post(f"/v1/banks/{name}/entries", json=entry).status_code == 201
