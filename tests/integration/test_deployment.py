@@ -121,3 +121,5 @@ def test_restore_refuses_what_is_not_a_backup_of_this_database(tmp_path: Path) -
     assert refused.stderr.count("\n") == 1 and "not a Safeguard backup" in refused.stderr
     missing = cli.run("db", "restore", str(tmp_path / "nothing"), "--yes")
     assert missing.returncode == 2 and "no backup at" in missing.stderr
+    nowhere = cli.run("db", "backup", str(tmp_path / "no-such-folder" / "safeguard.backup"))
+    assert nowhere.returncode == 2 and "no folder" in nowhere.stderr

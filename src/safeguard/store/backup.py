@@ -33,6 +33,8 @@ class BackupFailed(SafeguardError):
 
 def backup(database_url: str, target: Path) -> None:
     """Write a consistent copy of the database to ``target`` (replaced only when whole)."""
+    if not target.parent.is_dir():
+        raise BadRequest(f"no folder {target.parent} to write the backup in")
     url = make_url(database_url)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
