@@ -9,7 +9,9 @@ two MD5s of the item's id, 64 hex digits with about 128 bits set, as PDQ hashes 
 once: a database that holds the bank already is reused. Each run starts ``safeguard
 serve`` as a new process and times it until ``POST /v1/lookup`` first answers, then reads
 the process's peak memory. ``--changes`` entries are added after the snapshot is written,
-so the start from it has that many changes to replay.
+so the start from it has that many changes to replay. ``--shards S`` (above 1) runs the
+server with the PDQ index in S shards (``SAFEGUARD_INDEX_SHARDS``; on Ray when it is
+installed), whose replicas start from per-shard snapshots.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import func, select, text
 from safeguard import apikeys
 from safeguard.banks import service as banks
 from safeguard.banks.models import BankSpec, NewEntry
+from safeguard.scale.factory import open_sharded
 from safeguard.screening.matcher import Matcher
 from safeguard.screening.snapshots import SnapshotStore, SnapshotWriter
 from safeguard.store.db import Database
@@ -135,6 +138,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--shards", type=int, default=1, help="SAFEGUARD_INDEX_SHARDS")
     parser.add_argument("--fill-only", action="store_true", help="fill the bank, time nothing")
     args = parser.parse_args()
 
@@ -159,20 +163,26 @@ def main() -> None:
             "SAFEGUARD_DATABASE_URL": args.database_url,
             "SAFEGUARD_DATA_DIR": scratch,
             "SAFEGUARD_SNAPSHOT_INTERVAL_SECONDS": "0",
+            "SAFEGUARD_INDEX_SHARDS": str(args.shards),
         }
         empty = Path(scratch) / "no-snapshot"
         cold, cold_gb = first_answer(base | {"SAFEGUARD_SNAPSHOT_DIR": str(empty)}, key, args.port)
         print(f"no snapshot:   first answer {cold:6.1f} s after start, peak {cold_gb:.1f} GB")
 
         store = SnapshotStore(Path(scratch) / "snapshots")
-        matcher = Matcher(snapshots=store)
+        shards = (
+            open_sharded(db, args.shards, snapshot_dir=store.folder) if args.shards > 1 else None
+        )
+        matcher = Matcher(snapshots=store, external={"pdq": shards} if shards else None)
         began = time.monotonic()
         matcher.sync(db)
         writer = SnapshotWriter(matcher, db, store, timedelta(hours=1))
         written = time.monotonic()
         writer.run_pass(Event())
         print(f"snapshot written in {time.monotonic() - written:.1f} s")
-        del matcher, writer
+        if shards is not None:
+            shards.close()
+        del matcher, writer, shards
         add_changes(db, args.changes, seed=int(began))
         env = base | {"SAFEGUARD_SNAPSHOT_DIR": str(store.folder)}
         warm, warm_gb = first_answer(env, key, args.port)

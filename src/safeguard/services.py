@@ -74,7 +74,8 @@ class Services:
         if shards == 1:
             return {}
         replicas, address = self.settings.index_replicas, self.settings.ray_address
-        return {"pdq": open_sharded(self.db, shards, replicas, address)}
+        folder = self.snapshots.folder
+        return {"pdq": open_sharded(self.db, shards, replicas, address, folder)}
 
     @cached_property
     def conversations(self) -> ConversationService:

@@ -59,7 +59,7 @@ def found(matcher: Matcher, queries: list[str], radius: int) -> list[tuple[int, 
 
 
 def test_replicas_replay_their_shards_and_survive_a_killed_replica(
-    cluster: None, db: Database
+    cluster: None, db: Database, tmp_path: Path
 ) -> None:
     with db.session() as session:
         service.create_bank(session, BankSpec("known"))
@@ -67,7 +67,7 @@ def test_replicas_replay_their_shards_and_survive_a_killed_replica(
     values = pdq_values(11, 400)
     known = add(db, "known", values[:250])
     add(db, "other", values[250:320])
-    backend = RayBackend.create(2, replicas=2, database=db)
+    backend = RayBackend.create(2, replicas=2, database=db, snapshot_dir=tmp_path)
     index = ShardedIndex(backend, sync_seconds=3600)
     sharded, plain = Matcher(external={"pdq": index}), Matcher()
     queries = [f"{int(v, 16) ^ 0x7F0F:064x}" for v in values[::5]]  # 11 bits off
@@ -95,8 +95,22 @@ def test_replicas_replay_their_shards_and_survive_a_killed_replica(
         index.sync(force=True)  # a fresh replica takes the dead one's place
         assert [len(actors) for actors in backend.actors] == [2, 2]
         assert found(sharded, queries, 44) == expected
+
+        assert None not in index.save_snapshots()  # an actor of each shard writes it
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "pdq-shard-0-of-2",
+            "pdq-shard-1-of-2",
+        ]
     finally:
         index.close()
+    restarted = ShardedIndex(RayBackend.create(2, database=db, snapshot_dir=tmp_path))
+    try:  # new actors open the shards' snapshots
+        started = Matcher(external={"pdq": restarted})
+        started.sync(db)
+        assert found(started, queries, 44) == expected
+        assert all(state.snapshot is not None for state in restarted.backend.states())
+    finally:
+        restarted.close()
 
 
 def test_codes_added_through_ray_shards_match_one_index(cluster: None) -> None:

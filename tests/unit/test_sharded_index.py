@@ -257,6 +257,46 @@ def test_a_sharded_matcher_starts_from_a_snapshot_without_its_pdq_indexes(
         index.close()
 
 
+def test_shards_start_from_their_own_snapshots_and_replay_later_changes(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each shard writes its snapshot; a new set of replicas opens them without reading
+    the entries table, then replays only what was logged since."""
+    with db.session() as session:
+        service.create_bank(session, BankSpec(BANK))
+    values = pdq_values(5, 60)
+    add(db, BANK, values[:50])
+    folder = tmp_path / "snapshots"
+    first = ShardedIndex(LocalBackend.create(2, database=db, snapshot_dir=folder))
+    try:
+        written = Matcher(snapshots=SnapshotStore(folder), external={"pdq": first})
+        written.sync(db)
+        SnapshotWriter(written, db, SnapshotStore(folder), timedelta(hours=1)).run_pass(Event())
+        assert first.save_snapshots() == [None, None]  # nothing new since
+    finally:
+        first.close()
+    shard_folders = sorted(p.name for p in folder.iterdir() if p.name.startswith("pdq-shard"))
+    assert shard_folders == ["pdq-shard-0-of-2", "pdq-shard-1-of-2"]
+    add(db, BANK, values[50:])
+
+    def no_entries_read(*_: object) -> None:
+        raise AssertionError("a replica read its entries instead of its snapshot")
+
+    monkeypatch.setattr("safeguard.scale.replica.shard_entries", no_entries_read)
+    second = ShardedIndex(LocalBackend.create(2, database=db, snapshot_dir=folder))
+    try:
+        started = Matcher(external={"pdq": second})
+        started.sync(db)
+        plain = Matcher()
+        plain.sync(db)
+        assert len(second) == 60
+        assert [state.snapshot is not None for state in second.backend.states()] == [True] * 2
+        assert found(started, values, 0) == found(plain, values, 0)
+        assert len(found(started, values, 0)) == 60
+    finally:
+        second.close()
+
+
 def test_services_with_shards_screen_through_them(
     tmp_path: Path, migrated_sqlite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

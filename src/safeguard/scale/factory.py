@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from importlib.util import find_spec
+from pathlib import Path
 
 from safeguard.errors import ConfigError
 from safeguard.scale.local import LocalBackend
@@ -19,21 +20,27 @@ def ray_installed() -> bool:
 
 
 def open_sharded(
-    database: Database, shards: int, replicas: int = 1, ray_address: str | None = None
+    database: Database,
+    shards: int,
+    replicas: int = 1,
+    ray_address: str | None = None,
+    snapshot_dir: Path | None = None,
 ) -> ShardedIndex:
     """A PDQ index of ``shards`` shards of ``replicas`` replicas each, reading
-    ``database``: Ray actors in the cluster at ``ray_address`` (a local one started now
-    when empty) if Ray is installed, else replicas in this process; ConfigError for an
-    address without Ray."""
+    ``database`` and starting from the shards' snapshots under ``snapshot_dir``: Ray
+    actors in the cluster at ``ray_address`` (a local one started now when empty) if Ray
+    is installed, else replicas in this process; ConfigError for an address without Ray."""
     backend: ShardBackend
     if ray_installed():
         from safeguard.scale import ray_shards
 
         ray_shards.connect(ray_address)
-        backend = ray_shards.RayBackend.create(shards, replicas, database)
+        backend = ray_shards.RayBackend.create(
+            shards, replicas, database, snapshot_dir=snapshot_dir
+        )
     elif ray_address:
         raise ConfigError("SAFEGUARD_RAY_ADDRESS is set, but Ray is not installed")
     else:
         log.info("Ray is not installed: the %d index shards run in this process", shards)
-        backend = LocalBackend.create(shards, replicas, database)
+        backend = LocalBackend.create(shards, replicas, database, snapshot_dir=snapshot_dir)
     return ShardedIndex(backend)

@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
-from safeguard.scale.replica import Hits, ReplicaState, Request, ShardReplica
+from safeguard.scale.replica import (
+    Hits,
+    ReplicaState,
+    Request,
+    ShardReplica,
+    shard_snapshots,
+)
 from safeguard.scale.shard_log import ShardSpec
 from safeguard.store.db import Database
 
@@ -27,13 +34,23 @@ class LocalBackend:
 
     @classmethod
     def create(
-        cls, shards: int, replicas: int = 1, database: Database | None = None, kind: str = "pdq"
+        cls,
+        shards: int,
+        replicas: int = 1,
+        database: Database | None = None,
+        kind: str = "pdq",
+        snapshot_dir: Path | None = None,
     ) -> LocalBackend:
-        """``shards`` shards of ``replicas`` replicas each, reading ``database``."""
+        """``shards`` shards of ``replicas`` replicas each, reading ``database``, with
+        their snapshots under ``snapshot_dir`` (None: none)."""
+        specs = [ShardSpec(kind, shard, shards) for shard in range(shards)]
         return cls(
             [
-                [ShardReplica(ShardSpec(kind, shard, shards), database) for _ in range(replicas)]
-                for shard in range(shards)
+                [
+                    ShardReplica(spec, database, shard_snapshots(snapshot_dir, spec))
+                    for _ in range(replicas)
+                ]
+                for spec in specs
             ]
         )
 
@@ -58,6 +75,9 @@ class LocalBackend:
 
     def states(self) -> list[ReplicaState]:
         return [replica.state() for replica in self._chosen()]
+
+    def save_snapshots(self) -> list[int | None]:
+        return self._each(self._chosen(), ShardReplica.save_snapshot)
 
     def close(self) -> None:
         self._pool.shutdown()

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import ray
 from ray.exceptions import RayActorError
 
 from safeguard.errors import NotReady
-from safeguard.scale.replica import Hits, ReplicaState, Request, ShardReplica
+from safeguard.scale.replica import Hits, ReplicaState, Request, ShardReplica, shard_snapshots
 from safeguard.scale.shard_log import ShardSpec
 from safeguard.store.db import Database
 
@@ -27,9 +28,10 @@ log = logging.getLogger(__name__)
 class ReplicaActor:
     """A ``ShardReplica`` inside a Ray actor; it opens the database itself."""
 
-    def __init__(self, spec: ShardSpec, database_url: str | None) -> None:
+    def __init__(self, spec: ShardSpec, database_url: str | None, snapshot_dir: str | None) -> None:
         database = Database(database_url) if database_url is not None else None
-        self.replica = ShardReplica(spec, database)
+        folder = Path(snapshot_dir) if snapshot_dir is not None else None
+        self.replica = ShardReplica(spec, database, shard_snapshots(folder, spec))
 
     def search(self, requests: Sequence[Request]) -> list[list[Hits]]:
         return self.replica.search(requests)
@@ -45,6 +47,9 @@ class ReplicaActor:
 
     def state(self) -> ReplicaState:
         return self.replica.state()
+
+    def save_snapshot(self) -> int | None:
+        return self.replica.save_snapshot()
 
 
 def connect(address: str | None) -> None:
@@ -62,11 +67,14 @@ class RayBackend:
         replicas: int,
         database_url: str | None = None,
         cpus_per_replica: float = 0.0,
+        snapshot_dir: Path | None = None,
     ) -> None:
         """``cpus_per_replica``: what Ray reserves for each actor (0: place them anywhere,
-        even more actors than cores, as on one small machine)."""
+        even more actors than cores, as on one small machine); ``snapshot_dir``: where
+        the shards' snapshots are kept (a folder every node of the cluster sees)."""
         self._specs = list(specs)
         self._url = database_url
+        self._snapshot_dir = str(snapshot_dir) if snapshot_dir is not None else None
         self._actor = ray.remote(num_cpus=cpus_per_replica, max_restarts=0)(ReplicaActor)
         self._replicas: list[list[Any]] = [
             [self._start(spec) for _ in range(replicas)] for spec in self._specs
@@ -77,10 +85,16 @@ class RayBackend:
 
     @classmethod
     def create(
-        cls, shards: int, replicas: int = 1, database: Database | None = None, kind: str = "pdq"
+        cls,
+        shards: int,
+        replicas: int = 1,
+        database: Database | None = None,
+        kind: str = "pdq",
+        snapshot_dir: Path | None = None,
     ) -> RayBackend:
         specs = [ShardSpec(kind, shard, shards) for shard in range(shards)]
-        return cls(specs, replicas, database.url if database is not None else None)
+        url = database.url if database is not None else None
+        return cls(specs, replicas, url, snapshot_dir=snapshot_dir)
 
     @property
     def shards(self) -> int:
@@ -118,6 +132,10 @@ class RayBackend:
         states: list[ReplicaState] = self._each_shard(lambda actor: actor.state.remote())
         return states
 
+    def save_snapshots(self) -> list[int | None]:
+        saved: list[int | None] = self._each_shard(lambda actor: actor.save_snapshot.remote())
+        return saved
+
     def close(self) -> None:
         for _, actor in self._every():
             ray.kill(actor)
@@ -125,7 +143,7 @@ class RayBackend:
             self._replicas = [[] for _ in self._specs]
 
     def _start(self, spec: ShardSpec) -> Any:
-        return self._actor.remote(spec, self._url)
+        return self._actor.remote(spec, self._url, self._snapshot_dir)
 
     def _every(self) -> list[tuple[int, Any]]:
         return [(shard, actor) for shard, actors in enumerate(self.actors) for actor in actors]

@@ -41,6 +41,10 @@ class ShardBackend(Protocol):
     def states(self) -> list[ReplicaState]:
         """The state of one live replica of each shard."""
 
+    def save_snapshots(self) -> list[int | None]:
+        """Have one live replica of each shard write the shard's snapshot (when it has
+        changed): the sequence each wrote, or None."""
+
     def close(self) -> None:
         """Stop the replicas."""
 
@@ -112,6 +116,10 @@ class ShardedIndex:
                 self._banks = {bank for state in states for bank in state.sizes}
                 self._synced_at = now
             return self._seq
+
+    def save_snapshots(self) -> list[int | None]:
+        """Write each shard's snapshot, where it changed (``ShardBackend.save_snapshots``)."""
+        return self.backend.save_snapshots()
 
     def banks(self) -> list[str]:
         """The banks with entries, as of the last sync or add."""

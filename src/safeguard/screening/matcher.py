@@ -89,6 +89,9 @@ class ExternalIndex(Protocol):
     def __len__(self) -> int:
         """How many entries it holds."""
 
+    def save_snapshots(self) -> list[int | None]:
+        """Write its own snapshots where they changed: the sequences written, or None."""
+
 
 def _new_index(kind: SignalType) -> ValueIndex | None:
     return kind.new_index()
@@ -234,6 +237,11 @@ class Matcher:
                     if state is not None:
                         states[key] = state
             return FrozenIndexes(self._last_seq, kinds, states)
+
+    def save_external_snapshots(self) -> None:
+        """Have the indexes held outside the matcher write their own snapshots."""
+        for external in self._external.values():
+            external.save_snapshots()
 
     def _snapshots_whole(self, kind: str) -> bool:
         """Whether every index of ``kind`` can be saved in a snapshot."""

@@ -167,7 +167,8 @@ def usable(session: Session, manifest: Manifest) -> bool:
 
 
 class SnapshotWriter(PeriodicWorker):
-    """Writes the matcher's indexes to the store every ``interval``, when they changed."""
+    """Writes the matcher's indexes to the store every ``interval``, when they changed,
+    and has the index shards write theirs."""
 
     def __init__(
         self, matcher: Matcher, db: Database, store: SnapshotStore, interval: timedelta
@@ -180,6 +181,7 @@ class SnapshotWriter(PeriodicWorker):
 
     def run_pass(self, stop: threading.Event) -> bool:
         self.matcher.sync(self.db)
+        self.matcher.save_external_snapshots()  # the index shards, into folders of their own
         frozen = self.matcher.freeze()
         if frozen is None or frozen.seq == self._written:
             return False
