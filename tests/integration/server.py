@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from safeguard import apikeys
+from safeguard.cli import context
+from safeguard.cli.main import main
 from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
@@ -26,13 +29,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Commands that stay in a process of their own: one that serves until stopped, and one
+# that starts Ray in the process that calls it.
+OWN_PROCESS = {"serve", "backfill"}
+
+
 @dataclass
 class Cli:
-    """Runs ``safeguard`` with a fixed environment."""
+    """Runs ``safeguard`` with a fixed environment: in this process (``in_process``, the
+    package already imported: a subprocess's start-up costs about a second of CPU), or
+    as a subprocess for the commands that need one, for an environment that changes the
+    import path (plug-ins), and when ``SAFEGUARD_TEST_CLI_SUBPROCESS`` is set."""
 
     env: dict[str, str]
 
     def run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+        own_process = (
+            (args and args[0] in OWN_PROCESS)
+            or self.env.get("PYTHONPATH") != os.environ.get("PYTHONPATH")
+            or os.environ.get("SAFEGUARD_TEST_CLI_SUBPROCESS")
+        )
+        if not own_process:
+            return in_process(self.env, args, stdin)
         return subprocess.run(
             [SAFEGUARD, *args],
             env=self.env,
@@ -46,6 +64,43 @@ class Cli:
         result = self.run(*args)
         assert result.returncode == 0, result.stderr
         return result.stdout
+
+
+def in_process(
+    env: dict[str, str], args: Sequence[str], stdin: bytes | None
+) -> subprocess.CompletedProcess[str]:
+    """``safeguard ARGS`` through its entry point in this process, with exactly ``env``
+    as the environment and its own standard streams; what a subprocess would give."""
+    out, err = io.BytesIO(), io.BytesIO()
+    wrappers = [
+        io.TextIOWrapper(buffer, encoding="utf-8", write_through=True) for buffer in (out, err)
+    ]
+    streams = (sys.argv, sys.stdin, sys.stdout, sys.stderr)
+    saved_env = dict(os.environ)
+    sys.argv = ["safeguard", *args]
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    sys.stdout, sys.stderr = wrappers
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        for wrapper in wrappers:
+            wrapper.flush()
+            wrapper.detach()  # leaves the buffer open to be read
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = streams
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if context.services.cache_info().currsize:
+            context.services().close()
+        context.services.cache_clear()
+        context.settings.cache_clear()
+    return subprocess.CompletedProcess(
+        [SAFEGUARD, *args], status, out.getvalue().decode(), err.getvalue().decode()
+    )
 
 
 @dataclass
