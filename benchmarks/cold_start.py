@@ -9,9 +9,12 @@ two MD5s of the item's id, 64 hex digits with about 128 bits set, as PDQ hashes 
 once: a database that holds the bank already is reused. Each run starts ``safeguard
 serve`` as a new process and times it until ``POST /v1/lookup`` first answers, then reads
 the process's peak memory. ``--changes`` entries are added after the snapshot is written,
-so the start from it has that many changes to replay. ``--shards S`` (above 1) runs the
-server with the PDQ index in S shards (``SAFEGUARD_INDEX_SHARDS``; on Ray when it is
-installed), whose replicas start from per-shard snapshots.
+so the start from it has that many changes to replay.
+
+``--shards S`` times the index shards instead (``SAFEGUARD_INDEX_SHARDS``), in this
+process (the replicas Ray would run as actors, without Ray's own start): S replicas
+reading their shards from the database, writing their snapshots, then S new replicas
+opening those snapshots and replaying the ``--changes`` logged since.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from sqlalchemy import func, select, text
 from safeguard import apikeys
 from safeguard.banks import service as banks
 from safeguard.banks.models import BankSpec, NewEntry
-from safeguard.scale.factory import open_sharded
+from safeguard.scale.local import LocalBackend
+from safeguard.scale.sharded import ShardedIndex
 from safeguard.screening.matcher import Matcher
 from safeguard.screening.snapshots import SnapshotStore, SnapshotWriter
 from safeguard.store.db import Database
@@ -132,13 +136,43 @@ def first_answer(env: dict[str, str], key: str, port: int) -> tuple[float, float
         process.wait(30)
 
 
+def started_shards(db: Database, shards: int, folder: Path) -> tuple[ShardedIndex, float]:
+    """Replicas of ``shards`` shards, each caught up with the change log; seconds taken."""
+    began = time.monotonic()
+    index = ShardedIndex(LocalBackend.create(shards, database=db, snapshot_dir=folder))
+    index.sync(force=True)
+    return index, time.monotonic() - began
+
+
+def time_shards(db: Database, shards: int, changes: int) -> None:
+    """The shards' start from the database, then from their own snapshots."""
+    warm_up()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        index, cold = started_shards(db, shards, folder)
+        print(f"{shards} shards from the database: {cold:6.1f} s ({len(index):,} entries)")
+        began = time.monotonic()
+        index.save_snapshots()
+        print(f"their snapshots written in {time.monotonic() - began:.1f} s")
+        index.close()
+        add_changes(db, changes, seed=int(began))
+        index, warm = started_shards(db, shards, folder)
+        opened = [state.snapshot is not None for state in index.backend.states()]
+        print(
+            f"{shards} shards from their snapshots: {warm:6.2f} s ({len(index):,} entries, "
+            f"{changes:,} changes replayed, {sum(opened)} of {shards} opened a snapshot)"
+        )
+        print(f"ratio: {cold / warm:.0f}x faster from the snapshots")
+        index.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a PostgreSQL database to fill")
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--shards", type=int, default=1, help="SAFEGUARD_INDEX_SHARDS")
+    parser.add_argument("--shards", type=int, default=1, help="time S index shards instead")
     parser.add_argument("--fill-only", action="store_true", help="fill the bank, time nothing")
     args = parser.parse_args()
 
@@ -154,6 +188,10 @@ def main() -> None:
         raise SystemExit(f"the database holds {held:,} entries: use an empty one")
     if args.fill_only:
         return
+    if args.shards > 1:
+        time_shards(db, args.shards, args.changes)
+        db.dispose()
+        return
     key = apikeys.create_key(db, f"bench-{os.getpid()}", "benchmark", "benchmark")
 
     warm_up()
@@ -163,26 +201,20 @@ def main() -> None:
             "SAFEGUARD_DATABASE_URL": args.database_url,
             "SAFEGUARD_DATA_DIR": scratch,
             "SAFEGUARD_SNAPSHOT_INTERVAL_SECONDS": "0",
-            "SAFEGUARD_INDEX_SHARDS": str(args.shards),
         }
         empty = Path(scratch) / "no-snapshot"
         cold, cold_gb = first_answer(base | {"SAFEGUARD_SNAPSHOT_DIR": str(empty)}, key, args.port)
         print(f"no snapshot:   first answer {cold:6.1f} s after start, peak {cold_gb:.1f} GB")
 
         store = SnapshotStore(Path(scratch) / "snapshots")
-        shards = (
-            open_sharded(db, args.shards, snapshot_dir=store.folder) if args.shards > 1 else None
-        )
-        matcher = Matcher(snapshots=store, external={"pdq": shards} if shards else None)
+        matcher = Matcher(snapshots=store)
         began = time.monotonic()
         matcher.sync(db)
         writer = SnapshotWriter(matcher, db, store, timedelta(hours=1))
         written = time.monotonic()
         writer.run_pass(Event())
         print(f"snapshot written in {time.monotonic() - written:.1f} s")
-        if shards is not None:
-            shards.close()
-        del matcher, writer, shards
+        del matcher, writer
         add_changes(db, args.changes, seed=int(began))
         env = base | {"SAFEGUARD_SNAPSHOT_DIR": str(store.folder)}
         warm, warm_gb = first_answer(env, key, args.port)
