@@ -1,14 +1,16 @@
 """vPDQ video hashing: frames hashed per second and real-time factor, against the peers.
 
-    .venv/bin/python benchmarks/video_bench.py [--seconds 20] [--repeat 1]
+    .venv/bin/python benchmarks/video_bench.py [--seconds 20] [--repeat 1] [--fast-repeat N]
         [--vpdq-python /tmp/vpdqvenv/bin/python] [--modes one-core default-threads]
+        [--clips DIR]
 
 Generates H.264 clips (libx264 from PyAV's wheels) of moving, textured synthetic content
 at 480p (854x480) and 1080p (1920x1080), 30 fps, into a temporary directory, each twice:
 with x264's default GOP (a keyframe at most every 250 frames, and at scene cuts) and
 with a 1-second GOP (``g=30``: a keyframe every 30 frames, as phones' and streaming
-encoders' settings commonly give). Then times, at one hashed frame a second, on the same
-files in the same run:
+encoders' settings commonly give; x264's scene-cut keyframes stay on). With ``--clips``
+they are kept in (and taken again from) that directory. Then times, at one hashed frame
+a second, on the same files in the same run:
 
 - decode only: every frame decoded, nothing converted (the floor under any approach
   that decodes every frame);
@@ -18,8 +20,9 @@ files in the same run:
 - whole vPDQ: ``VPDQ.hash_content(views=False)``, from the bytes, every frame decoded
   (the keyframe fast path off);
 - keyframe fast path: the same with ``keyframe_max_gap`` on (1.05 s), as uploads are
-  screened: keyframes alone decoded when none is over 1.05 s from the next, else the
-  full decode (so on the default-GOP clips it times the check and the full decode);
+  screened: the keyframe nearest each second alone decoded when no frame is over 1.05 s
+  after a keyframe, else the full decode (so on the default-GOP clips it times the check
+  and the full decode);
 - fast path + image views: what screening an upload computes, each frame hashed with
   the views that undo edits (``VPDQ.hash_content(views=True)``);
 - peer, PyAV + pdqhash: the same decode loop, sampled frames to RGB, ``pdqhash.compute``;
@@ -30,7 +33,13 @@ files in the same run:
 Each is run twice (``--modes``): on one core (the process pinned to one CPU and every
 decoder set to one thread) and with the decoders' default threads on every core. The
 ratio columns are each row's time over Safeguard's whole vPDQ and over the fast path's
-(above 1: Safeguard's is faster).
+(above 1: Safeguard's is faster). Each row gives its wall time and its CPU time (the
+process's, or the vpdq child's): on a machine other jobs keep busy, the pinned core is
+shared and the wall time counts their turns too.
+
+The fast path's hashes are compared, bit by bit, with the full decode's hash of the same
+frame (every frame decoded), and the full decode's with the peers' at the same frame
+numbers.
 """
 
 from __future__ import annotations
@@ -77,13 +86,14 @@ _VPDQ_CHILD = """
 import json, os, sys, time
 import vpdq
 path, threads, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-best, features = None, None
+best, cpu, features = None, None, None
 for _ in range(repeat):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     features = vpdq.computeHash(path, seconds_per_hash=1, thread_count=threads)
     took = time.perf_counter() - start
-    best = took if best is None else min(best, took)
-print(json.dumps({"seconds": best, "frames": [
+    if best is None or took < best:
+        best, cpu = took, time.process_time() - start_cpu
+print(json.dumps({"seconds": best, "cpu": cpu, "frames": [
     [f.frame_number, f.quality, f.hex, f.timestamp] for f in features]}))
 """
 
@@ -170,12 +180,21 @@ def fast_path(data: bytes) -> tuple[list[tuple[int, str]], bool]:
     return hashed, all(f.keyframe_pass for f in frames)
 
 
-def best_of(repeat: int, function: Callable[[], object]) -> tuple[float, object]:
-    best, result = float("inf"), None
+@dataclasses.dataclass(frozen=True)
+class Took:
+    """The best run's wall time and its CPU time, in seconds."""
+
+    wall: float
+    cpu: float
+
+
+def best_of(repeat: int, function: Callable[[], object]) -> tuple[Took, object]:
+    best, result = Took(float("inf"), float("inf")), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
-        best = min(best, time.perf_counter() - start)
+        took = Took(time.perf_counter() - start, time.process_time() - start_cpu)
+        best = min(best, took, key=lambda t: t.wall)
     return best, result
 
 
@@ -185,12 +204,12 @@ def run_vpdq(python: str | None, path: Path, threads: int, repeat: int) -> dict 
     except ImportError:
         vpdq = None
     if vpdq is not None:
-        seconds, features = best_of(
+        took, features = best_of(
             repeat,
             lambda: vpdq.computeHash(str(path), seconds_per_hash=1, thread_count=threads),
         )
         frames = [[f.frame_number, f.quality, f.hex, f.timestamp] for f in features]  # type: ignore[attr-defined]
-        return {"seconds": seconds, "frames": frames}
+        return {"seconds": took.wall, "cpu": took.cpu, "frames": frames}
     if python is None:
         return None
     done = subprocess.run(
@@ -206,7 +225,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    parser.add_argument(
+        "--fast-repeat",
+        type=int,
+        help="best of N runs for the fast path's two rows, which are quick (default: --repeat)",
+    )
     parser.add_argument("--vpdq-python", default=os.environ.get("VPDQ_PYTHON"))
+    parser.add_argument("--clips", type=Path, help="keep the clips here, and reuse them")
     parser.add_argument(
         "--modes",
         nargs="+",
@@ -219,12 +244,15 @@ def main() -> None:
         f"{len(all_cpus)} CPUs; PyAV {av.__version__}, FFmpeg {av.library_versions['libavcodec']}"
     )
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.clips or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         clips = []
         for (size_label, width, height), (gop_label, gop) in itertools.product(SIZES, GOPS):
             label = f"{size_label}, {gop_label}"
-            path = Path(tmp) / f"{size_label}-{gop or 'default'}.mp4"
+            path = folder / f"{size_label}-{gop or 'default'}-{args.seconds}s.mp4"
             start = time.perf_counter()
-            make_clip(path, width, height, args.seconds, gop)
+            if not path.exists():
+                make_clip(path, width, height, args.seconds, gop)
             took = time.perf_counter() - start
             size = path.stat().st_size
             print(
@@ -235,10 +263,13 @@ def main() -> None:
             clips.append((label, path))
         warm = VIDEO.decode(clips[0][1].read_bytes(), LIMITS)
         plain_pdq(next(iter(warm.frames(SECONDS_PER_HASH))).luma)  # compile before timing
+        for label, path in clips:
+            agreement(label, path.read_bytes())
         for mode in args.modes:
             one = mode == "one-core"
             os.sched_setaffinity(0, {min(all_cpus)} if one else all_cpus)
             for label, path in clips:
+                print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
                 bench(label, path, mode, one, args)
         os.sched_setaffinity(0, all_cpus)
 
@@ -249,45 +280,71 @@ def keyframes(path: Path) -> int:
         return sum(1 for packet in container.demux(stream) if packet.is_keyframe)
 
 
+def agreement(label: str, data: bytes) -> None:
+    """Bits between each fast-path hash and the full decode's hash of the same frame."""
+    every = {f.number: f for f in VIDEO.decode(data, LIMITS).frames(0)}
+    fast = list(VIDEO.decode(data, FAST).frames())
+    bits = [
+        (int(plain_pdq(f.luma).hex, 16) ^ int(plain_pdq(every[f.number].luma).hex, 16)).bit_count()
+        for f in fast
+    ]
+    same = sum(np.array_equal(f.luma, every[f.number].luma) for f in fast)
+    how = "keyframes alone" if all(f.keyframe_pass for f in fast) else "full decode"
+    print(
+        f"{label}: fast path ({how})"
+        f" at {', '.join(f'{f.timestamp:.2f}' for f in fast)} s; against the full decode's "
+        f"same frames: {same} of {len(fast)} with identical luma, bits max "
+        f"{max(bits, default=0)}"
+    )
+
+
 def bench(label: str, path: Path, mode: str, one: bool, args: argparse.Namespace) -> None:
     data = path.read_bytes()
     content = VIDEO.decode(data, LIMITS)
     video_seconds = content.info.duration or args.seconds
     repeat = args.repeat
-    decode_s, decoded = best_of(repeat, lambda: decode_only(path, one))
-    sample_s, frames = best_of(repeat, lambda: sampled(content, one))
+    decode_t, decoded = best_of(repeat, lambda: decode_only(path, one))
+    sample_t, frames = best_of(repeat, lambda: sampled(content, one))
     lumas = [f.luma for f in frames]  # type: ignore[attr-defined]
-    pdq_s, _ = best_of(repeat, lambda: [plain_pdq(x) for x in lumas])
-    whole_s, values = best_of(
+    pdq_t, _ = best_of(repeat, lambda: [plain_pdq(x) for x in lumas])
+    whole_t, values = best_of(
         repeat, lambda: VPDQ.hash_content(VIDEO.decode(data, LIMITS), views=False)
     )
     ours = parse(values[0].value)  # type: ignore[index]
-    fast_s, (fast, used) = best_of(repeat, lambda: fast_path(data))  # type: ignore[misc]
-    screen_s, _ = best_of(repeat, lambda: VPDQ.hash_content(VIDEO.decode(data, FAST)))
-    pyav_s, pyav = best_of(repeat, lambda: peer_pyav_pdqhash(path, one))
+    quick = args.fast_repeat or repeat
+    fast_t, (fast, used) = best_of(quick, lambda: fast_path(data))  # type: ignore[misc]
+    screen_t, _ = best_of(quick, lambda: VPDQ.hash_content(VIDEO.decode(data, FAST)))
+    pyav_t, pyav = best_of(repeat, lambda: peer_pyav_pdqhash(path, one))
     ref = run_vpdq(args.vpdq_python, path, 1 if one else 0, repeat)
     hashed = len(ours)
     print(f"\n{label}, {mode}: {decoded} frames decoded, {hashed} hashed ({video_seconds:.0f} s)")
     print(
-        f"{'stage':<34}{'wall s':>8}{'hashed':>8}{'hashed/s':>10}{'x real time':>13}"
-        f"{'/ full':>8}{'/ fast':>8}"
+        f"{'stage':<37}{'wall s':>8}{'CPU s':>7}{'hashed':>7}{'hashed/s':>9}{'x real time':>12}"
+        f"{'(CPU)':>7}{'/ full':>7}{'/ fast':>7}"
     )
     rows = [
-        ("decode only (every frame)", decode_s, hashed),
-        ("decode + sample to luma", sample_s, hashed),
-        ("PDQ of sampled frames only", pdq_s, hashed),
-        ("Safeguard whole vPDQ, full decode", whole_s, hashed),
-        ("Safeguard keyframe fast path", fast_s, len(fast)),
-        ("fast path + image views (screening)", screen_s, len(fast)),
-        ("peer: PyAV + pdqhash", pyav_s, len(pyav)),
+        ("decode only (every frame)", decode_t, hashed),
+        ("decode + sample to luma", sample_t, hashed),
+        ("PDQ of sampled frames only", pdq_t, hashed),
+        ("Safeguard whole vPDQ, full decode", whole_t, hashed),
+        ("Safeguard keyframe fast path", fast_t, len(fast)),
+        ("fast path + image views (screening)", screen_t, len(fast)),
+        ("peer: PyAV + pdqhash", pyav_t, len(pyav)),
     ]
     if ref is not None:
-        rows.append(("peer: vpdq 0.2.5 (reference)", ref["seconds"], len(ref["frames"])))
-    for name, secs, count in rows:
-        rtf = video_seconds / secs if name != "PDQ of sampled frames only" else float("nan")
+        took = Took(ref["seconds"], ref["cpu"])
+        rows.append(("peer: vpdq 0.2.5 (reference)", took, len(ref["frames"])))
+    for name, took, count in rows:
+        alone = name == "PDQ of sampled frames only"
+        rtf, rtf_cpu = (
+            (float("nan"), float("nan"))
+            if alone
+            else (video_seconds / took.wall, video_seconds / took.cpu)
+        )
         print(
-            f"{name:<34}{secs:>8.2f}{count:>8}{count / secs:>10.1f}{rtf:>13.1f}"
-            f"{secs / whole_s:>8.2f}{secs / fast_s:>8.2f}"
+            f"{name:<37}{took.wall:>8.3f}{took.cpu:>7.3f}{count:>7}{count / took.wall:>9.1f}"
+            f"{rtf:>12.1f}{rtf_cpu:>7.1f}{took.wall / whole_t.wall:>7.2f}"
+            f"{took.wall / fast_t.wall:>7.2f}"
         )
     by_number = {f.frame: f.pdq for f in ours}
     common = [(n, h) for n, h in fast if n in by_number]

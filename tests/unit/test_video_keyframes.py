@@ -1,5 +1,6 @@
 """The keyframe fast path: an upload whose keyframes lie at most a second apart has only
-its keyframes decoded, hashed exactly as the full decode hashes those frames; anything
+the keyframe nearest each second decoded, hashed exactly as the full decode hashes those
+frames, and its time estimate counts only those; anything
 else (a long GOP hiding banked frames behind a benign keyframe, intra refresh) gets the
 full decode; caps and broken files give the same errors either way."""
 
@@ -17,7 +18,14 @@ from safeguard.errors import UndecodableMedia, VideoTooLarge
 from safeguard.index.base import SequenceHit
 from safeguard.media.content import decode_content
 from safeguard.media.decode import DecodeLimits, VideoLimits
-from safeguard.media.video import VideoContent, VideoFrame
+from safeguard.media.keyframes import KeyframePicker
+from safeguard.media.video import (
+    DEMUX_SECONDS_PER_PACKET,
+    HASH_SECONDS_PER_FRAME,
+    KEYFRAME_PIXELS_PER_SECOND,
+    VideoContent,
+    VideoFrame,
+)
 from safeguard.screening.policy import SequenceRule
 from safeguard.signals.vpdq import VPDQ
 from safeguard.signals.vpdq_index import VideoFrameIndex
@@ -159,3 +167,53 @@ def test_caps_and_broken_files_give_the_same_errors_as_the_full_decode() -> None
                 _frames(broken, limits)
             errors.append(str(raised.value).split(" (")[0])
         assert errors[0] == errors[1]  # a damaged first keyframe: the full decode's error
+
+
+def test_the_keyframe_nearest_each_second_is_picked_and_no_other_is_decoded() -> None:
+    """Scene cuts put keyframes off the whole seconds: one is picked for each sample
+    time, where keeping every gap within 1.05 s would hash all twelve."""
+    times = [0.0, 1.0, 1.733, 2.733, 3.433, 4.433, 5.133, 5.7, 6.7, 7.7, 8.533, 9.533]
+    picker: KeyframePicker[float] = KeyframePicker(gap=1.05, every=1.0)
+    to_decode: list[float] = []
+    for number in range(300):  # 10 s at 30 frames a second, in order
+        time = number / 30
+        keyframe = any(abs(time - t) < 1e-3 for t in times)
+        assert picker.shown(time, keyframe)
+        if keyframe:
+            to_decode += picker.keyframe(time, time) or []
+    to_decode += picker.end()
+    assert [round(t, 3) for t in to_decode] == [
+        0.0, 1.0, 1.733, 2.733, 4.433, 5.133, 5.7, 6.7, 7.7, 8.533
+    ]  # fmt: skip
+    assert not picker.complete()  # none decoded yet
+    assert all(picker.decoded(t) for t in to_decode) and picker.complete()
+
+
+def test_keyframes_out_of_order_or_not_the_ones_picked_end_the_fast_path() -> None:
+    picker: KeyframePicker[str] = KeyframePicker(gap=1.05, every=1.0)
+    assert picker.keyframe(0.0, "a") == [] and picker.keyframe(1.0, "b") == ["a"]
+    assert picker.keyframe(0.5, "c") is None
+    assert not picker.decoded(1.0)  # the first picked was at 0 s
+
+
+def test_keyframes_off_the_seconds_are_decoded_one_a_second_as_the_full_decode_has_them() -> None:
+    data = encode(scene(seed=4, seconds=5), gop=7)  # keyframes every 0.7 s
+    fast = _frames(data, FAST)
+    assert all(f.keyframe_pass for f in fast)
+    assert [f.number for f in fast] == [0, 7, 21, 28, 42]  # 5 of the 7 keyframes
+    every = {f.number: f for f in decode_content(data, FULL).frames(0)}  # type: ignore[attr-defined]
+    assert all(np.array_equal(f.luma, every[f.number].luma) for f in fast)
+
+
+def test_the_time_estimate_counts_the_keyframes_when_the_fast_path_would_take_them() -> None:
+    short = decode_content(encode(scene(seed=4, seconds=6), gop=10), FAST)
+    long = decode_content(encode(scene(seed=4, seconds=6), gop=60), FAST)
+    assert isinstance(short, VideoContent) and isinstance(long, VideoContent)
+    full = short.estimated_seconds()
+    assert long.estimated_seconds(budget=10) == long.estimated_seconds() == full
+    assert short.estimated_seconds(budget=10) == pytest.approx(
+        6 * (320 * 240 / KEYFRAME_PIXELS_PER_SECOND + HASH_SECONDS_PER_FRAME)
+        + 60 * DEMUX_SECONDS_PER_PACKET
+    )
+    assert short.estimated_seconds(budget=0) == full  # not even the fast path fits
+    assert dataclasses.replace(short, limits=FULL.video).estimated_seconds(budget=10) == full

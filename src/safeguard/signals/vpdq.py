@@ -5,12 +5,13 @@ A value is a whole video's frame list in the reference's text form, one frame a 
 ``vpdq/cpp/apps/vpdq-hash-video``). python-threatexchange's form, a JSON list of
 ``"PDQ hex,quality,timestamp"`` strings, is accepted too and numbered in order.
 
-An upload's frames are hashed one a second (``SAFEGUARD_VIDEO_SECONDS_PER_HASH``; or its
-keyframes, when they are about that close: ``media/keyframes.py``), each with the image
-views that undo edits (borders, crops: ``media/variants.py``), so that a letterboxed or
-slightly cropped copy still matches; a banked video's frames are hashed
-more densely (``SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH``), so that the upload's frames find
-one close in time wherever its sampling starts. Matching is in ``vpdq_index.py``.
+An upload's frames are hashed one a second (``SAFEGUARD_VIDEO_SECONDS_PER_HASH``; or the
+keyframes nearest those times, when keyframes are about that close:
+``media/keyframes.py``), each with the image views that undo edits (borders, crops:
+``media/variants.py``), so that a letterboxed or slightly cropped copy still matches; a
+banked video's frames are hashed more densely (``SAFEGUARD_VPDQ_BANK_SECONDS_PER_HASH``),
+so that the upload's frames find one close in time wherever its sampling starts.
+Matching is in ``vpdq_index.py``.
 """
 
 from __future__ import annotations

@@ -128,7 +128,8 @@ async def screen(
         "uploader_port": uploader_port,
         "file_name": file_name,
     }
-    if state.keyring is not None and _over_budget(content, state.settings.screen_budget_seconds):
+    budget = state.settings.screen_budget_seconds
+    if state.keyring is not None and await run_in_threadpool(_over_budget, content, budget):
         if text is not None or url is not None:
             raise BadRequest("send the text or URL of a long video to /v1/lookup")
         job_id = await run_in_threadpool(
@@ -167,7 +168,7 @@ def get_job(
 
 
 def _over_budget(content: Content, budget: float) -> bool:
-    return isinstance(content, VideoContent) and content.estimated_seconds() > budget
+    return isinstance(content, VideoContent) and content.estimated_seconds(budget) > budget
 
 
 @router.post("/v1/lookup", responses=problem_responses(413))
