@@ -1,7 +1,7 @@
-"""A bank import killed midway (the server, or the CLI, by SIGKILL) leaves whole batches
-of 5,000 entries, each matched by every worker, and importing the same list again adds
-exactly the rest: what docs/api.md ("The CSV list format") promises. An import is not one
-transaction, so that SQLite keeps screening during a long one."""
+"""A bank import killed midway (the server, or the CLI, by SIGKILL) leaves nothing visible:
+the bank holds no entry, no worker matches any, the export is empty, and importing the
+same list again adds all of it, as docs/api.md ("The CSV list format") promises. The kill
+comes while the list is being staged, once thousands of its rows are (out of sight)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from sqlalchemy import create_engine, text
 
 from tests.integration.server import SAFEGUARD, Server, environment, start_server
 
-ROWS = 30_000  # six batches: enough to kill between two (200,000 take minutes here)
-BATCH = 5_000  # banks.service._BATCH, as docs/api.md states it
+ROWS = 60_000
+STAGED = 10_000  # staged rows to wait for before the kill: well under ROWS
 BANK = "imported"
 
 
@@ -30,43 +31,46 @@ def pdq_list(rows: int, seed: int) -> bytes:
     return b"".join(b"pdq," + bytes(row).hex().encode() + b"\n" for row in values)
 
 
-def stored(server: Server) -> int:
-    return int(server.client.get(f"/v1/banks/{BANK}").json()["entries"])
+def staged_rows(database: str) -> int:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM staged_entries")).scalar_one())
+    finally:
+        engine.dispose()
 
 
-def wait_for_a_batch(server: Server, running: threading.Thread | subprocess.Popen[str]) -> int:
-    """Poll until the import has committed at least one batch; that count."""
+def wait_for_staging(database: str, running: threading.Thread | subprocess.Popen[str]) -> None:
+    """Poll until the import has staged ``STAGED`` rows."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        count = stored(server)
-        if count >= BATCH:
-            return count
+        if staged_rows(database) >= STAGED:
+            return
         alive = (
             running.is_alive()
             if isinstance(running, threading.Thread)
             else (running.poll() is None)
         )
-        assert alive, "the import ended before a batch was seen"
-        time.sleep(0.02)
-    raise AssertionError("no batch committed within 120 s")
+        assert alive, "the import ended before staging was seen"
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {STAGED} rows staged within 120 s")
 
 
-def assert_whole_batches_then_resume(server: Server, body: bytes) -> None:
-    """The bank holds the list's first whole batches, all of them in the worker's
-    index; importing the list again adds the rest and nothing twice."""
-    count = stored(server)
-    assert 0 < count < ROWS and count % BATCH == 0, count
-    exported = server.client.get(f"/v1/banks/{BANK}/export").text.splitlines()[1:]
-    values = {line.split(",")[1] for line in exported}
-    listed = [line.split(b",")[1].decode() for line in body.splitlines()]
-    assert values == set(listed[:count])
-    assert server.client.get("/v1/ready").json()["index"]["pdq"] == count
-    for value, decision in ((listed[count - 1], "block"), (listed[count], "allow")):
-        lookup = server.client.post("/v1/lookup", json={"signals": {"pdq": value}})
-        assert lookup.json()["decision"] == decision
+def assert_nothing_then_all(server: Server, body: bytes) -> None:
+    """The bank shows nothing of the killed import, its worker's index neither; the
+    list imported again is added whole."""
+    assert server.client.get(f"/v1/banks/{BANK}").json()["entries"] == 0
+    assert server.client.get("/v1/ready").json()["index"].get("pdq", 0) == 0
+    assert server.client.get(f"/v1/banks/{BANK}/export").text.splitlines()[1:] == []
+    first = body.splitlines()[0].split(b",")[1].decode()
+    lookup = server.client.post("/v1/lookup", json={"signals": {"pdq": first}})
+    assert lookup.json()["decision"] == "allow"
     again = server.client.post(f"/v1/banks/{BANK}/import", content=body, timeout=300)
-    assert again.json() == {"added": ROWS - count, "already_present": count}
-    assert stored(server) == ROWS
+    assert again.json() == {"added": ROWS, "already_present": 0}
+    assert server.client.get(f"/v1/banks/{BANK}").json()["entries"] == ROWS
+    assert server.client.get("/v1/ready").json()["index"]["pdq"] == ROWS
+    lookup = server.client.post("/v1/lookup", json={"signals": {"pdq": first}})
+    assert lookup.json()["decision"] == "block"
 
 
 def test_server_killed_during_an_api_import(database: str, tmp_path: Path) -> None:
@@ -91,15 +95,14 @@ def test_server_killed_during_an_api_import(database: str, tmp_path: Path) -> No
 
     importer = threading.Thread(target=run_import)
     importer.start()
-    seen = wait_for_a_batch(server, importer)
+    wait_for_staging(database, importer)
     server.process.kill()
     importer.join(timeout=30)
     server.stop()
     assert isinstance(outcome[0], httpx.TransportError), "the import was answered"
     restarted = start_server(env, key=server.key)
     try:
-        assert stored(restarted) >= seen
-        assert_whole_batches_then_resume(restarted, body)
+        assert_nothing_then_all(restarted, body)
     finally:
         restarted.stop()
 
@@ -119,10 +122,9 @@ def test_cli_killed_during_an_import(database: str, tmp_path: Path) -> None:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        seen = wait_for_a_batch(server, importer)
+        wait_for_staging(database, importer)
         importer.kill()
         assert importer.wait(timeout=30) == -9
-        assert stored(server) >= seen
-        assert_whole_batches_then_resume(server, body)
+        assert_nothing_then_all(server, body)
     finally:
         server.stop()

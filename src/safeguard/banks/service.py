@@ -1,24 +1,25 @@
 """Bank and entry operations. Every change to an entry is written to the change log.
 
-Work on a whole bank (import, export, delete) runs in batches, each in its own short
-transaction, so that screenings and health checks are served in between.
+Work on a whole bank (export, delete, an import's staging) runs in batches, each in its
+own short transaction, so that screenings and health checks are served in between; an
+import is published all at once (``banks/imports.py``).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
-from typing import IO, TypeVar, TypeVarTuple
+from typing import IO, TypeVarTuple
 
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safeguard import events
+from safeguard.banks import imports
 from safeguard.banks.formats import FormatName, list_format
 from safeguard.banks.formats.base import ExportItem
+from safeguard.banks.imports import ImportSummary as ImportSummary
 from safeguard.banks.models import BankSpec, NewEntry, validate_bank_name
 from safeguard.banks.values import value_digest
 from safeguard.errors import Conflict, NotFound
@@ -44,7 +45,6 @@ _ENTRIES = Entry.metadata.tables[Entry.__tablename__]
 _INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.id)
 _ITEMS = ContentItem.metadata.tables[ContentItem.__tablename__]
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id)
-T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 
@@ -60,14 +60,6 @@ class AddResult:
     """Ids of the entries created, and how many requested values the bank already held."""
 
     added_ids: list[int]
-    already_present: int
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """How many entries an import added, and how many values the bank already held."""
-
-    added: int
     already_present: int
 
 
@@ -158,13 +150,13 @@ def add_entries(
     ``NewEntry``); values the bank holds already are only counted."""
     existing = _existing_values(session, bank, entries)
     seen: set[tuple[str, str]] = set()
-    fresh: list[tuple[NewEntry, tuple[str, str]]] = []
+    fresh: list[tuple[NewEntry, str]] = []
     for position, entry in enumerate(entries):
         key = (entry.signal_type, entry.value)
         if key in existing or key in seen:
             continue
         seen.add(key)
-        fresh.append((entry, _item_key(entry, position)))
+        fresh.append((entry, imports.shared_item(entry) or f"own:{position}"))
     lock_change_log(session)
     items = _items_for(session, bank, fresh)
     rows = [
@@ -189,32 +181,28 @@ def add_entries(
     return AddResult(added_ids=added, already_present=len(entries) - len(rows))
 
 
-def _item_key(entry: NewEntry, position: int) -> tuple[str, str]:
-    """What groups entries of one call into a content item."""
-    if entry.external_id is not None:
-        return ("external", entry.external_id)
-    if entry.item_key is not None:
-        return ("key", entry.item_key)
-    return ("own", str(position))
-
-
 def _items_for(
-    session: Session, bank: Bank, fresh: Sequence[tuple[NewEntry, tuple[str, str]]]
-) -> dict[tuple[str, str], int]:
+    session: Session, bank: Bank, fresh: Sequence[tuple[NewEntry, str]]
+) -> dict[str, int]:
     """The content item id of each item key: the bank's item of that external id, or a
     new item described by the first entry of the key."""
-    first: dict[tuple[str, str], NewEntry] = {}
+    first: dict[str, NewEntry] = {}
     for entry, key in fresh:
         first.setdefault(key, entry)
-    external = sorted(key[1] for key in first if key[0] == "external")
-    ids: dict[tuple[str, str], int] = {}
+    external = sorted({e.external_id for e in first.values() if e.external_id is not None})
+    known: dict[str, int] = {}
     for start in range(0, len(external), _BATCH):
         query = select(ContentItem.external_id, func.min(ContentItem.id)).where(
             ContentItem.bank_id == bank.id,
             ContentItem.external_id.in_(external[start : start + _BATCH]),
         )
-        found = session.execute(query.group_by(ContentItem.external_id))
-        ids.update((("external", str(external_id)), item_id) for external_id, item_id in found)
+        for external_id, item_id in session.execute(query.group_by(ContentItem.external_id)):
+            known[str(external_id)] = item_id
+    ids = {
+        key: known[entry.external_id]
+        for key, entry in first.items()
+        if entry.external_id is not None and entry.external_id in known
+    }
     new = [key for key in first if key not in ids]
     rows = [
         {
@@ -331,27 +319,24 @@ def import_list(
     format_name: str = FormatName.CSV,
 ) -> ImportSummary:
     """Import a list in the format named ``format_name`` (``banks/formats``) from
-    ``source`` (seekable, read from its current position).
+    ``source`` (read once, from its current position), all or nothing.
 
-    The whole list is checked first: a bad line or record raises InvalidList naming it,
-    and nothing is imported. Then it is added a batch per write transaction. Adding values
-    the bank holds already only counts them, so running an import again is safe: after a
-    database failure midway, retry it to add the rest.
+    The list is staged out of sight, a batch per write transaction, then published in
+    one transaction (``banks/imports.py``). A bad line or record raises InvalidList
+    naming it, and nothing is imported. Values the bank holds already are only counted,
+    so running an import again is safe.
     """
     form = list_format(format_name)
-    with db.read_session() as session:
-        get_bank(session, name)
-    start = source.tell()
-    deque(form.read(source), maxlen=0)  # check every entry, keep none
-    source.seek(start)
-    added = already_present = 0
-    for batch in _batches(form.read(source), _BATCH):
+    imports.abandon_stale(db)
+    with db.session() as session:
+        import_id = imports.begin(session, get_bank(session, name), actor, form.name)
+    try:
+        staged = imports.stage(db, import_id, form.read(source))
         with db.session() as session:
-            lock_change_log(session)  # first, as the purge of a deleted bank takes it
-            result = add_entries(session, get_bank(session, name), batch, actor=actor)
-        added += len(result.added_ids)
-        already_present += result.already_present
-    return ImportSummary(added, already_present)
+            lock_change_log(session)  # first, as every writer of entries takes it
+            return imports.publish(session, get_bank(session, name), staged, actor)
+    finally:
+        imports.close(db, import_id)
 
 
 def export_list(db: Database, name: str, format_name: str = FormatName.CSV) -> Iterator[str]:
@@ -427,13 +412,6 @@ def _delete_some(session: Session, bank_id: str, limit: int) -> int:
     items = select(ContentItem.id).where(ContentItem.bank_id == bank_id).limit(limit)
     query = delete(ContentItem).where(ContentItem.id.in_(items.scalar_subquery()))
     return len(session.scalars(query.returning(ContentItem.id)).all())
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last may be shorter)."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _log_changes(session: Session, entry_ids: Sequence[int]) -> None:

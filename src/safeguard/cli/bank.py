@@ -112,8 +112,8 @@ def import_list(
     or one video's vPDQ hash file (frame,quality,pdq,timestamp lines, as the reference
     writes them). The other formats are in docs/operations.md ("List formats").
 
-    A bad line or record imports nothing; a good list is added in batches, and importing
-    it again after a failure adds the rest.
+    All or nothing: a bad line or record imports nothing; a good list is staged out of
+    sight, then published in one transaction. After a failure, import it again.
     """
     from safeguard.banks import service
 

@@ -142,6 +142,45 @@ class EntryChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BankImport(Base):
+    """One list import (``banks/imports.py``): ``staging`` while its entries go into
+    ``staged_entries``, where no reader looks, then ``done`` once published in one
+    transaction, or ``abandoned`` (failed, or its heartbeat stopped). ``counts``: what
+    the import read, added and found already present."""
+
+    __tablename__ = "bank_imports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(256))
+    format: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StagedEntry(Base):
+    """An entry of an import being staged, invisible to every reader until published.
+    ``item`` numbers the content item it belongs to within the import (1, 2, ... in the
+    order items first appear); ``content_item_id`` is filled in while publishing."""
+
+    __tablename__ = "staged_entries"
+    __table_args__ = (Index("ix_staged_entries_import_item", "import_id", "item"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    import_id: Mapped[str] = mapped_column(ForeignKey("bank_imports.id", ondelete="CASCADE"))
+    item: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(256))
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str | None] = mapped_column(String(256))
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    value_digest: Mapped[str] = mapped_column(String(64))
+    content_item_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class Screening(Base):
     """Audit record of one screening: who asked, the content's hashes, the decision."""
 

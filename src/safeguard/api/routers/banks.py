@@ -250,8 +250,8 @@ async def import_list(
 ) -> ImportResult:
     """Import a list: by default CSV ``signal_type,signal_value[,external_id,labels]``.
 
-    A bad line or record imports nothing (the problem names it); a good list is added in
-    batches, and importing it again after a failure adds the rest.
+    All or nothing: a bad line or record imports nothing (the problem names it); a good
+    list is staged out of sight, then published in one transaction.
     """
     with spool_file() as spool:
         async for chunk in request.stream():
