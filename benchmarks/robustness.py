@@ -8,8 +8,9 @@ form the bank; position 2 gives unknown images, whose copies must match nothing;
 position 3 gives the distractors: random crops, flips, turns, rescalings and colour
 changes of those photos, hashed and added to the bank so it is large.
 
-Every known and unknown photo is edited each way in ``robustness_edits.EDITS`` and saved
-as JPEG. Plain PDQ hashes each copy with ``pdqhash`` and looks it up at distance 31;
+Every known and unknown photo is edited each way in ``robustness_edits.EDITS`` (single
+edits) and ``COMBINED_EDITS`` (several at once) and saved as JPEG. Plain PDQ hashes each
+copy with ``pdqhash`` and looks it up at distance 31;
 Safeguard runs its upload pipeline (``content_signals``) and looks up every view at that
 view's threshold. A copy of a known photo counts as found when it matches that photo;
 any match to another entry (another photo or a distractor) is a false positive.
@@ -30,11 +31,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from robustness_edits import EDITS
+from robustness_edits import COMBINED_EDITS, EDITS
 
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
 from safeguard.index.hamming import HammingIndex
 from safeguard.media.decode import DecodeLimits
+from safeguard.media.variants import ORIGINAL
 from safeguard.screening.signals import content_signals
 from safeguard.screening.views import edit_view_threshold, is_edit_view
 from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD
@@ -44,6 +46,9 @@ DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "phot
 MIN_QUALITY = 50
 LIMITS = DecodeLimits(max_bytes=100_000_000, max_pixels=100_000_000)
 SEARCH_RADIUS = 80  # nearest impostors are reported up to this distance
+ALL_EDITS = {**EDITS, **COMBINED_EDITS}
+PLAIN = "plain-pdq"  # the dump's row for plain PDQ's own hash
+DUMP_HEADER = "group,photo,edit,view,genuine,impostor\n"
 
 
 def reference_code(rgb: np.ndarray) -> tuple[bytes, int]:
@@ -93,7 +98,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cache", type=Path, help="keep the distractor hashes in this folder")
     parser.add_argument("--dump", type=Path, help="write every view's distances to this CSV")
+    parser.add_argument("--rescore", type=Path, help="score a --dump CSV again, hashing nothing")
     args = parser.parse_args()
+    if args.rescore:
+        lines = args.rescore.read_text().splitlines()[1:]
+        score(lines, len({line.split(",")[1] for line in lines if line.startswith("known,")}))
+        return
     paths = sorted(args.photos.glob("*.JPEG"))
     if len(paths) < 8:
         raise SystemExit(f"not enough photos under {args.photos}")
@@ -113,33 +123,19 @@ def main() -> None:
     )
 
     rng = np.random.default_rng(args.seed)
-    found: dict[tuple[str, str], int] = defaultdict(int)
-    false_positives: dict[str, int] = defaultdict(int)
-    view_hits: dict[str, int] = defaultdict(int)
-    nearest_impostor: dict[str, int] = defaultdict(lambda: 256)
-    queries = {"known": 0, "unknown": 0}
     rows: list[str] = []
     for group, photos in (("known", known), ("unknown", unknown)):
         for number, path in enumerate(photos):
             photo = Image.open(path).convert("RGB")
-            for edit_name, edit in EDITS.items():
+            for edit_name, edit in ALL_EDITS.items():
                 data = jpeg(edit(photo, rng), getattr(edit, "jpeg_quality", 90))
-                queries[group] += 1
                 expected = number if group == "known" else -1
-                plain = _plain_matches(index, data)
-                ours, distances = _safeguard_matches(
-                    index, data, expected, view_hits, nearest_impostor
-                )
+                distances = _plain_distances(index, data, expected)
+                distances += _view_distances(index, data, expected)
                 rows.extend(f"{group},{number},{edit_name},{d}" for d in distances)
-                for system, matched in (("pdq", plain), ("safeguard", ours)):
-                    if expected in matched:
-                        found[(system, edit_name)] += 1
-                    if matched - {expected}:
-                        false_positives[system] += 1
     if args.dump:
-        args.dump.write_text("group,photo,edit,view,genuine,impostor\n" + "\n".join(rows) + "\n")
-    report(found, false_positives, view_hits, nearest_impostor, queries, len(known))
-    recall_by_edit_threshold(rows, queries["known"])
+        args.dump.write_text(DUMP_HEADER + "\n".join(rows) + "\n")
+    score(rows, len(known))
     print(f"\ntotal time {time.perf_counter() - started:.0f} s")
 
 
@@ -155,9 +151,10 @@ def _cached_distractors(sources: list[Path], args: argparse.Namespace) -> np.nda
 
 
 def threshold(view: str) -> int:
-    """The view's threshold in a bank with the default settings."""
-    if is_edit_view(view):
-        return edit_view_threshold(DEFAULT_THRESHOLD, DEFAULT_PDQ_VIEW_ALLOWANCE, MAX_THRESHOLD)
+    """The view's threshold in a bank with the default settings (plain PDQ: 31)."""
+    if view != PLAIN and is_edit_view(view):
+        allowance = DEFAULT_PDQ_VIEW_ALLOWANCE
+        return edit_view_threshold(DEFAULT_THRESHOLD, allowance, MAX_THRESHOLD, view)
     return DEFAULT_THRESHOLD
 
 
@@ -165,64 +162,86 @@ def _rgb(path: Path) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB")))
 
 
-def _plain_matches(index: HammingIndex, data: bytes) -> set[int]:
+def _plain_distances(index: HammingIndex, data: bytes, expected: int) -> list[str]:
+    """Plain PDQ's "view,genuine,impostor" nearest distances (none if quality is low)."""
     code, quality = reference_code(_rgb_of(data))
     if quality < MIN_QUALITY:
-        return set()
-    hits = index.search(np.frombuffer(code, np.uint8).reshape(1, 32), DEFAULT_THRESHOLD)[0]
-    return {int(entry) for entry, _ in hits}
+        return []
+    hits = index.search(np.frombuffer(code, np.uint8).reshape(1, 32), SEARCH_RADIUS)[0]
+    return [_nearest(PLAIN, hits, expected)]
 
 
 def _rgb_of(data: bytes) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
 
 
-def _safeguard_matches(
-    index: HammingIndex,
-    data: bytes,
-    expected: int,
-    view_hits: dict[str, int],
-    nearest_impostor: dict[str, int],
-) -> tuple[set[int], list[str]]:
-    """Entries matched by any view, and "view,genuine,impostor" nearest distances per view."""
+def _view_distances(index: HammingIndex, data: bytes, expected: int) -> list[str]:
+    """Safeguard's "view,genuine,impostor" nearest distances, per view of the upload."""
     views = [
         v
         for v in content_signals(data, LIMITS).values["pdq"]
         if v.quality is not None and v.quality >= MIN_QUALITY
     ]
     if not views:
-        return set(), []
+        return []
     queries = np.frombuffer(b"".join(bytes.fromhex(v.value) for v in views), np.uint8)
-    queries = queries.reshape(-1, 32)
-    matched: set[int] = set()
-    distances: list[str] = []
-    for view, hits in zip(views, index.search(queries, SEARCH_RADIUS), strict=True):
-        name = view.view
-        limit = threshold(name)
-        genuine = min((d for e, d in hits if e == expected), default=256)
-        impostor = min((d for e, d in hits if e != expected), default=256)
-        distances.append(f"{name},{genuine},{impostor}")
-        nearest_impostor[name] = min(nearest_impostor[name], impostor)
-        for entry, distance in hits:
-            if distance <= limit:
-                matched.add(int(entry))
-                if entry == expected:
-                    view_hits[name] += 1
-    return matched, distances
+    found = index.search(queries.reshape(-1, 32), SEARCH_RADIUS)
+    return [
+        _nearest(v.view or ORIGINAL, hits, expected) for v, hits in zip(views, found, strict=True)
+    ]
 
 
-def recall_by_edit_threshold(rows: list[str], known_queries: int) -> None:
-    """Overall recall had the edit views' threshold been lower or higher (from the same
-    distances; the upload's own views stay at the bank threshold)."""
-    print(f"\n{'edit-view threshold':<22}{'overall recall':>16}")
-    for limit in (31, 36, 40, 44, 48):
-        found = set()
+def _nearest(view: str, hits: list[tuple[int, int]], expected: int) -> str:
+    genuine = min((d for e, d in hits if e == expected), default=256)
+    impostor = min((d for e, d in hits if e != expected), default=256)
+    return f"{view},{genuine},{impostor}"
+
+
+def score(rows: list[str], known: int) -> None:
+    """Recall per edit and false positives, from the dump's rows at today's thresholds: a
+    copy is found when a view's own photo is within the view's threshold, and has a false
+    positive when any other entry is."""
+    found: dict[tuple[str, str], int] = defaultdict(int)
+    false_positives: dict[str, int] = defaultdict(int)
+    view_hits: dict[str, int] = defaultdict(int)
+    nearest_impostor: dict[str, int] = defaultdict(lambda: 256)
+    queries: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    hit: dict[tuple[str, str, str, str], tuple[bool, bool]] = {}
+    for row in rows:
+        group, photo, edit_name, view, genuine, impostor = row.split(",")
+        system = "pdq" if view == PLAIN else "safeguard"
+        limit = threshold(view)
+        key = (system, group, photo, edit_name)
+        queries[group].add((group, photo, edit_name))
+        was_found, was_wrong = hit.get(key, (False, False))
+        hit[key] = (was_found or int(genuine) <= limit, was_wrong or int(impostor) <= limit)
+        if system == "safeguard":
+            nearest_impostor[view] = min(nearest_impostor[view], int(impostor))
+            view_hits[view] += int(genuine) <= limit
+    for (system, _, _, edit_name), (was_found, was_wrong) in hit.items():
+        found[(system, edit_name)] += was_found
+        false_positives[system] += was_wrong
+    counts = {group: len(keys) for group, keys in queries.items()}
+    report(found, false_positives, view_hits, nearest_impostor, counts, known)
+    recall_by_edit_threshold(rows, known)
+
+
+def recall_by_edit_threshold(rows: list[str], known: int) -> None:
+    """Recall of single and combined edits had every edit view's threshold been capped
+    lower or higher (from the same distances; each view keeps its own threshold below the
+    cap, and the upload's own views stay at the bank threshold)."""
+    print(f"\n{'edit-view cap':<16}{'single edits':>14}{'combined edits':>16}")
+    for cap in (31, 36, 40, 44):
+        found: set[tuple[str, str]] = set()
         for row in rows:
             group, photo, edit_name, view, genuine, _ = row.split(",")
-            allowed = limit if is_edit_view(view) else DEFAULT_THRESHOLD
-            if group == "known" and int(genuine) <= allowed:
+            if view == PLAIN:
+                continue
+            if group == "known" and int(genuine) <= min(cap, threshold(view)):
                 found.add((photo, edit_name))
-        print(f"{limit:<22}{len(found) / known_queries:>16.1%}")
+        single = sum(1 for _, e in found if e in EDITS) / (known * len(EDITS))
+        combined = sum(1 for _, e in found if e in COMBINED_EDITS) / (known * len(COMBINED_EDITS))
+        print(f"{cap:<16}{single:>14.1%}{combined:>16.1%}")
 
 
 def report(
@@ -233,14 +252,16 @@ def report(
     queries: dict[str, int],
     known: int,
 ) -> None:
-    print(f"\n{'edit':<24}{'plain PDQ':>10}{'Safeguard':>10}")
-    for edit_name in EDITS:
-        plain, ours = found[("pdq", edit_name)] / known, found[("safeguard", edit_name)] / known
-        print(f"{edit_name:<24}{plain:>10.1%}{ours:>10.1%}")
-    total = queries["known"]
-    plain_all = sum(v for (s, _), v in found.items() if s == "pdq") / total
-    ours_all = sum(v for (s, _), v in found.items() if s == "safeguard") / total
-    print(f"{'all edits':<24}{plain_all:>10.1%}{ours_all:>10.1%}")
+    for title, edits in (("single edits", EDITS), ("combined edits", COMBINED_EDITS)):
+        print(f"\n{'edit':<32}{'plain PDQ':>10}{'Safeguard':>10}")
+        for edit_name in edits:
+            plain = found[("pdq", edit_name)] / known
+            ours = found[("safeguard", edit_name)] / known
+            print(f"{edit_name:<32}{plain:>10.1%}{ours:>10.1%}")
+        total = known * len(edits)
+        plain_all = sum(v for (s, e), v in found.items() if s == "pdq" and e in edits) / total
+        ours_all = sum(v for (s, e), v in found.items() if s == "safeguard" and e in edits)
+        print(f"{title:<32}{plain_all:>10.1%}{ours_all / total:>10.1%}")
     print(
         f"\nqueries: {queries['known']:,} copies of known photos, "
         f"{queries['unknown']:,} copies of unknown photos"
@@ -249,10 +270,10 @@ def report(
         f"queries with a false positive: plain PDQ {false_positives['pdq']}, "
         f"Safeguard {false_positives['safeguard']}"
     )
-    print(f"\n{'view':<20}{'threshold':>10}{'found':>8}{'nearest impostor':>18}")
+    print(f"\n{'view':<32}{'threshold':>10}{'found':>8}{'nearest impostor':>18}")
     for name in sorted(set(view_hits) | set(nearest_impostor)):
         limit = threshold(name)
-        print(f"{name:<20}{limit:>10}{view_hits[name]:>8}{nearest_impostor[name]:>18}")
+        print(f"{name:<32}{limit:>10}{view_hits[name]:>8}{nearest_impostor[name]:>18}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Each edit takes an RGB image and a random generator and returns the edited image; the
 caller saves it as JPEG (quality 90) unless the edit is itself a JPEG re-encode.
+``EDITS`` holds single edits, ``COMBINED_EDITS`` several at once, applied in order.
 """
 
 from __future__ import annotations
@@ -72,6 +73,32 @@ def _crop(fraction: float, side: str) -> Edit:
             "bottom": (0, 0, w, h - dy),
         }
         return image.crop(boxes[side])
+
+    return edit
+
+
+def _crop_sides(top: float, bottom: float, left: float, right: float) -> Edit:
+    """Each side cropped by its own share of the original's side."""
+
+    def edit(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+        w, h = image.size
+        return image.crop(
+            (round(w * left), round(h * top), w - round(w * right), h - round(h * bottom))
+        )
+
+    return edit
+
+
+def _aspect_crop(aspect: float, offset: float) -> Edit:
+    """The largest crop of ``aspect`` (width / height, or its inverse for a portrait photo),
+    placed at ``offset`` (0: top or left, 1: bottom or right) along the cropped side."""
+
+    def edit(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+        w, h = image.size
+        wanted = aspect if w >= h else 1.0 / aspect
+        cw, ch = (round(h * wanted), h) if w / h > wanted else (w, round(w / wanted))
+        x, y = round((w - cw) * offset), round((h - ch) * offset)
+        return image.crop((x, y, x + cw, y + ch))
 
     return edit
 
@@ -190,6 +217,28 @@ def _jpeg(quality: int) -> Edit:
     return edit
 
 
+def _chain(*edits: Edit) -> Edit:
+    """The edits applied in order (a JPEG re-encode among them sets the final quality)."""
+
+    def edit(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+        for step in edits:
+            image = step(image, rng)
+        return image
+
+    qualities = [getattr(step, "jpeg_quality", None) for step in edits]
+    if any(qualities):
+        edit.jpeg_quality = min(q for q in qualities if q)  # type: ignore[attr-defined]
+    return edit
+
+
+def _mirror(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+
+
+def _turn_90(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return image.transpose(Image.Transpose.ROTATE_90)
+
+
 EDITS: dict[str, Edit] = {
     "unchanged": lambda image, rng: image,
     "jpeg-q30": _jpeg(30),
@@ -216,9 +265,32 @@ EDITS: dict[str, Edit] = {
     "letterbox-white-1:1": _letterbox(1.0, 255),
     "rotate-3": _rotate(3),
     "rotate-minus-5": _rotate(-5),
-    "rotate-90": lambda image, rng: image.transpose(Image.Transpose.ROTATE_90),
-    "mirror": lambda image, rng: image.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    "rotate-90": _turn_90,
+    "mirror": _mirror,
     "caption-bar": _caption_bar,
     "watermark-bar": _watermark_bar,
     "screenshot": _screenshot,
+}
+
+COMBINED_EDITS: dict[str, Edit] = {
+    "crop-5-top-left": _crop_sides(0.05, 0.0, 0.05, 0.0),
+    "crop-5-bottom-right": _crop_sides(0.0, 0.05, 0.0, 0.05),
+    "crop-3-top-8-right": _crop_sides(0.03, 0.0, 0.0, 0.08),
+    "mirror+crop-5-centre": _chain(_mirror, _crop(0.05, "centre")),
+    "mirror+crop-5-top-left": _chain(_mirror, _crop_sides(0.05, 0.0, 0.05, 0.0)),
+    "crop-5-left+rotate-90": _chain(_crop(0.05, "left"), _turn_90),
+    "rotate-3+crop-5": _chain(_rotate(3), _crop(0.05, "centre")),
+    "rotate-minus-3+crop-5": _chain(_rotate(-3), _crop(0.05, "centre")),
+    "mirror+rotate-3": _chain(_mirror, _rotate(3)),
+    "square-start": _aspect_crop(1.0, 0.0),
+    "square-end": _aspect_crop(1.0, 1.0),
+    "crop-to-16:9": _aspect_crop(16 / 9, 0.5),
+    "crop-to-16:9-top": _aspect_crop(16 / 9, 0.0),
+    "crop-5+caption-bar": _chain(_crop(0.05, "centre"), _caption_bar),
+    "mirror+screenshot": _chain(_mirror, _screenshot),
+    "crop-5+screenshot": _chain(_crop(0.05, "centre"), _screenshot),
+    "mirror+pad-white-5": _chain(_mirror, _pad(0.05, 255)),
+    "resize-50+crop-5+jpeg-q40": _chain(_resize(0.5), _crop(0.05, "centre"), _jpeg(40)),
+    "resize-50+crop-5-left+jpeg-q40": _chain(_resize(0.5), _crop(0.05, "left"), _jpeg(40)),
+    "crop-5-top+mirror+jpeg-q40": _chain(_crop(0.05, "top"), _mirror, _jpeg(40)),
 }

@@ -65,7 +65,10 @@ EDITED = BankRule(
 
 def test_views_that_undo_an_edit_have_their_own_threshold() -> None:
     rules = {"e": EDITED}
-    assert decide([Candidate(1, 1, "e", "pdq", 40, "mirrored")], rules)[0] is Decision.BLOCK
+    assert decide([Candidate(1, 1, "e", "pdq", 40, "picture")], rules)[0] is Decision.BLOCK
+    # a view whose right answers land close has a smaller allowance of its own
+    assert decide([Candidate(1, 1, "e", "pdq", 40, "mirrored")], rules)[0] is Decision.ALLOW
+    assert decide([Candidate(1, 1, "e", "pdq", 31, "mirrored")], rules)[0] is Decision.BLOCK
     assert decide([Candidate(1, 1, "e", "pdq", 40, "original")], rules)[0] is Decision.ALLOW
     assert decide([Candidate(1, 1, "e", "pdq", 40, "upscaled-2x")], rules)[0] is Decision.ALLOW
     assert decide([Candidate(1, 1, "e", "pdq", 40, None)], rules)[0] is Decision.ALLOW
@@ -76,12 +79,15 @@ def test_an_entry_found_through_several_views_is_reported_once_by_its_nearest() 
     candidates = [
         Candidate(1, 1, "e", "pdq", 38, "picture"),
         Candidate(1, 1, "e", "pdq", 33, "original"),  # over the plain threshold: does not count
-        Candidate(1, 1, "e", "pdq", 36, "trimmed"),
+        Candidate(1, 1, "e", "pdq", 36, "trimmed+mirrored"),
         Candidate(2, 2, "e", "md5", 0),
     ]
     decision, matches = decide(candidates, {"e": EDITED})
     assert decision is Decision.BLOCK
-    assert [(m.entry_id, m.distance, m.view) for m in matches] == [(2, 0, None), (1, 36, "trimmed")]
+    assert [(m.entry_id, m.distance, m.view) for m in matches] == [
+        (2, 0, None),
+        (1, 36, "trimmed+mirrored"),
+    ]
 
 
 def test_edit_view_threshold_is_capped_and_never_below_the_bank_threshold() -> None:
@@ -90,3 +96,5 @@ def test_edit_view_threshold_is_capped_and_never_below_the_bank_threshold() -> N
     assert edit_view_threshold(40, 13, MAX_THRESHOLD) == 44
     assert edit_view_threshold(50, 13, MAX_THRESHOLD) == 50
     assert edit_view_threshold(31, 0, MAX_THRESHOLD) == 31
+    assert edit_view_threshold(31, 13, MAX_THRESHOLD, "mirrored") == 31  # its own allowance
+    assert edit_view_threshold(31, 13, MAX_THRESHOLD, "uncrop-centre-5@3") == 38

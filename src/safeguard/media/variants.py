@@ -9,10 +9,15 @@ it. Each view here undoes one common edit, as far as that can be done from the c
 - ``trimmed``: the upload without plain borders: padding, letterbox and pillarbox bars
   (``geometry.trimmed_box``).
 - ``picture``: the picture inside a caption bar or a screenshot frame, whose surround is
-  plain but for text and icons (``geometry.picture_box``).
+  plain but for text and icons (``geometry.picture_box``); ``uncaption-14``: the upload
+  without a caption bar of common height, when its top rows are plain.
 - ``uncrop-*``: a copy cropped by a few percent has its content shifted and scaled against
-  PDQ's grid; extending the copy's edges back to the original's extent realigns it.
-- ``unrotate-*``: a copy turned by a few degrees, turned back.
+  PDQ's grid; extending the copy's edges back to the original's extent realigns it. One
+  side, two adjacent sides, all four; and square or 16:9 uploads back to a 4:3 or 3:2
+  original, for each part of it they may have kept.
+- ``unrotate-*``: a copy turned by a few degrees, turned back (and mirrored, or uncropped).
+- ``<a>+<b>``: edits in combination, undone in turn: a mirror or right-angle turn, then
+  a crop (``view_axes``); the picture inside a frame, mirrored or uncropped.
 
 - ``mirrored``, ``rotated-90`` and the other turns by right angles: the upload read with
   reversed or swapped axes. (Taking them from the DCT's symmetries, as Meta's reference
@@ -27,7 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from safeguard.media.geometry import picture_box, trimmed_box
+from safeguard.media.geometry import Box, picture_box, trimmed_box
+from safeguard.media.view_axes import (
+    DIHEDRAL,
+    NO_CROP,
+    AlignedView,
+    Shares,
+    aligned_view,
+    aspect_shares,
+)
 from safeguard.signals.base import ORIGINAL_VIEW
 from safeguard.signals.pdq_views import Axis
 
@@ -36,10 +49,11 @@ ORIGINAL = ORIGINAL_VIEW
 UPSCALED_2X = "upscaled-2x"
 PICTURE = "picture"
 TRIMMED = "trimmed"
+MIRRORED = "mirrored"
+CENTRE_5: Shares = (0.025, 0.025, 0.025, 0.025)
 
-# name -> share of the original's side that was cropped away (top, bottom, left, right)
-_UNCROPS: dict[str, tuple[float, float, float, float]] = {
-    "uncrop-centre-5": (0.025, 0.025, 0.025, 0.025),
+UNCROPS: dict[str, Shares] = {
+    "uncrop-centre-5": CENTRE_5,
     "uncrop-centre-10": (0.05, 0.05, 0.05, 0.05),
     "uncrop-top-5": (0.05, 0.0, 0.0, 0.0),
     "uncrop-bottom-5": (0.0, 0.05, 0.0, 0.0),
@@ -49,37 +63,41 @@ _UNCROPS: dict[str, tuple[float, float, float, float]] = {
     "uncrop-bottom-10": (0.0, 0.1, 0.0, 0.0),
     "uncrop-left-10": (0.0, 0.0, 0.1, 0.0),
     "uncrop-right-10": (0.0, 0.0, 0.0, 0.1),
+    "uncrop-top-left-5": (0.05, 0.0, 0.05, 0.0),
+    "uncrop-top-right-5": (0.05, 0.0, 0.0, 0.05),
+    "uncrop-bottom-left-5": (0.0, 0.05, 0.05, 0.0),
+    "uncrop-bottom-right-5": (0.0, 0.05, 0.0, 0.05),
 }
-_UNROTATIONS = {  # name -> degrees to turn the upload clockwise
-    "unrotate-3": 3.0,
-    "unrotate-minus-3": -3.0,
-    "unrotate-5": 5.0,
-    "unrotate-minus-5": -5.0,
-}
-UNCROP_SQUARE_WIDE = "uncrop-square-wide"
-UNCROP_SQUARE_TALL = "uncrop-square-tall"
-_SQUARE_TOLERANCE = 0.02  # uploads this close to square may be square crops of a photo
-_SQUARE_CROP_ASPECT = 4.0 / 3.0  # ... whose original is taken to be 4:3, the commonest
+"""Name -> shares of the original's sides cropped away."""
+TURNED_UNCROPS = (MIRRORED, "rotated-90", "rotated-270")
+"""Turns composed with ``uncrop-centre-5``: "<turn>+uncrop-centre-5"."""
+FRAMED = {"": NO_CROP, "+uncrop-centre-5": CENTRE_5}
+"""The picture inside a frame, and the frame's trimmed box: as found, uncropped, and both
+mirrored ("picture+mirrored")."""
+UNCAPTION = "uncaption-14"
+CAPTION_SHARE = 0.14
+"""An upload whose top rows are plain may have a caption bar above the picture, whose
+text stops the trimming: bars of 12-20% of a picture's height are 11-17% of the upload's,
+and the view without the top 14% of the upload lands within a few percent of the picture."""
+ASPECT_UNCROPS = {"1:1": 1.0, "16:9": 16 / 9}
+ORIGINAL_ASPECTS = {"4:3": 4 / 3, "3:2": 3 / 2}
+"""Uploads of these aspects may be crops of originals of those: "uncrop-1:1-of-4:3-left"."""
+_TURNS = (3.0, -3.0, 5.0, -5.0)  # degrees to turn the upload clockwise
+_TURNS_COMBINED = (3.0, -3.0)  # ... also mirrored after, or uncropped by 5% first
+_UNCROP_SCALE = 1.0 / 0.95
 _SMALL_SIDE = 512  # turned views and the picture box come from a copy at most this large
 _MIN_SMALL_SIDE = 16
 
 
 @dataclass(frozen=True)
-class AlignedView:
-    """A crop or extension of the upload, as the axes PDQ's grid is laid on."""
-
-    name: str
-    rows: Axis
-    cols: Axis
-    transposed: bool = False  # the axes are laid on the plane's transpose
-
-
-@dataclass(frozen=True)
 class TurnedView:
-    """The upload turned clockwise by a few degrees about its centre."""
+    """The upload turned clockwise by a few degrees about its centre; ``scale`` above 1
+    also extends it (undoing a centred crop), and ``mirrored`` mirrors it after."""
 
     name: str
     degrees: float
+    scale: float = 1.0
+    mirrored: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,9 +112,9 @@ class QueryViews:
 
 def query_views(plane: np.ndarray) -> QueryViews:
     """Every view of an (h, w) float32 luma plane to hash, the plane itself first."""
-    height, width = plane.shape
-    aligned = [AlignedView(ORIGINAL, Axis(height, height), Axis(width, width))]
-    aligned.extend(_dihedral(height, width))
+    shape = height, width = plane.shape
+    whole = Box(0, 0, height, width)
+    aligned = [aligned_view(turn, shape, whole, turn) for turn in DIHEDRAL]
     if max(height, width) < UPSCALE_BELOW:
         rows, cols = Axis(height, 2 * height, 0.0, 0.5), Axis(width, 2 * width, 0.0, 0.5)
         aligned.append(AlignedView(UPSCALED_2X, rows, cols))
@@ -104,52 +122,52 @@ def query_views(plane: np.ndarray) -> QueryViews:
     small = shrink(plane, factor)
     if min(small.shape) < _MIN_SMALL_SIDE:  # a sliver: neither framed nor turned
         return QueryViews(plane, small, aligned, [])
+    aligned += _framed(plane, small, factor)
+    aligned += [aligned_view(name, shape, whole, shares=s) for name, s in UNCROPS.items()]
+    for turn in TURNED_UNCROPS:
+        aligned.append(aligned_view(f"{turn}+uncrop-centre-5", shape, whole, turn, CENTRE_5))
+    for crop, crop_aspect in ASPECT_UNCROPS.items():
+        for original, aspect in ORIGINAL_ASPECTS.items():
+            for part, shares in aspect_shares(shape, crop_aspect, aspect).items():
+                name = f"uncrop-{crop}-of-{original}-{part}"
+                aligned.append(aligned_view(name, shape, whole, shares=shares))
+    return QueryViews(plane, small, aligned, _turned())
+
+
+def _framed(plane: np.ndarray, small: np.ndarray, factor: int) -> list[AlignedView]:
+    """Views of the box without plain borders and of the picture inside a frame."""
+    height, width = plane.shape
+    views = []
     for name, box in ((TRIMMED, trimmed_box(plane)), (PICTURE, picture_box(small))):
-        if box is not None:
-            scale = 1 if name == TRIMMED else factor
-            top, bottom = box.top * scale, min(height, box.bottom * scale)
-            left, right = box.left * scale, min(width, box.right * scale)
-            rows = Axis(height, bottom - top, float(top))
-            aligned.append(AlignedView(name, rows, Axis(width, right - left, float(left))))
-    for name, (top_share, bottom_share, left_share, right_share) in _UNCROPS.items():
-        rows = _extended(height, top_share, bottom_share)
-        aligned.append(AlignedView(name, rows, _extended(width, left_share, right_share)))
-    if abs(height - width) <= _SQUARE_TOLERANCE * max(height, width):
-        extra = round(width * (_SQUARE_CROP_ASPECT - 1.0) / 2.0)
-        wide = Axis(width, width + 2 * extra, -extra)
-        aligned.append(AlignedView(UNCROP_SQUARE_WIDE, Axis(height, height), wide))
-        tall = Axis(height, height + 2 * extra, -extra)
-        aligned.append(AlignedView(UNCROP_SQUARE_TALL, tall, Axis(width, width)))
-    turned = [TurnedView(name, degrees) for name, degrees in _UNROTATIONS.items()]
-    return QueryViews(plane, small, aligned, turned)
+        if box is None:
+            continue
+        if name == PICTURE:
+            box = Box(
+                box.top * factor,
+                box.left * factor,
+                min(height, box.bottom * factor),
+                min(width, box.right * factor),
+            )
+        for suffix, shares in FRAMED.items():
+            views.append(aligned_view(name + suffix, plane.shape, box, shares=shares))
+            if name == TRIMMED and box.top > 0:  # plain rows on top: perhaps a caption bar
+                below = Box(round(height * CAPTION_SHARE), 0, height, width)
+                views.append(aligned_view(UNCAPTION + suffix, plane.shape, below, shares=shares))
+        views.append(aligned_view(f"{name}+{MIRRORED}", plane.shape, box, MIRRORED))
+    return views
 
 
-def _dihedral(height: int, width: int) -> list[AlignedView]:
-    """The upload turned by right angles and mirrored: reversed axes, on the plane or its
-    transpose. "rotated-90" is the upload turned 90 degrees clockwise."""
-    rows, cols = Axis(height, height), Axis(width, width)
-    rows_reversed, cols_reversed = _reversed(height), _reversed(width)
-    cols_t, rows_t = Axis(height, height), Axis(width, width)  # the transpose is width x height
-    return [
-        AlignedView("mirrored", rows, cols_reversed),
-        AlignedView("flipped", rows_reversed, cols),
-        AlignedView("rotated-180", rows_reversed, cols_reversed),
-        AlignedView("transposed", rows_t, cols_t, transposed=True),
-        AlignedView("rotated-90", rows_t, _reversed(height), transposed=True),
-        AlignedView("rotated-270", _reversed(width), cols_t, transposed=True),
-        AlignedView("anti-transposed", _reversed(width), _reversed(height), transposed=True),
-    ]
+def _turned() -> list[TurnedView]:
+    views = [TurnedView(_turn_name(degrees), degrees) for degrees in _TURNS]
+    for degrees in _TURNS_COMBINED:
+        name = _turn_name(degrees)
+        views.append(TurnedView(f"{name}+uncrop-centre-5", degrees, scale=_UNCROP_SCALE))
+        views.append(TurnedView(f"{name}+{MIRRORED}", degrees, mirrored=True))
+    return views
 
 
-def _reversed(size: int) -> Axis:
-    return Axis(size, size, float(size), -1.0)
-
-
-def _extended(size: int, before: float, after: float) -> Axis:
-    """The axis of a side extended by repeating its edges, as if the shares ``before`` and
-    ``after`` of the original side had been cropped away."""
-    full = size / (1.0 - before - after)
-    return Axis(size, round(full), -round(full * before))
+def _turn_name(degrees: float) -> str:
+    return f"unrotate-{'minus-' if degrees < 0 else ''}{abs(degrees):g}"
 
 
 @njit(cache=True, nogil=True)

@@ -62,7 +62,8 @@ class BankRule:
             return -1
         threshold = self.thresholds.get(signal_type, kind.default_threshold)
         if is_edit_view(view):
-            return edit_view_threshold(threshold, self.edit_view_allowance, kind.max_threshold)
+            allowance = self.edit_view_allowance
+            return edit_view_threshold(threshold, allowance, kind.max_threshold, view)
         return threshold
 
 

@@ -132,7 +132,10 @@ def pdq_views(plane: np.ndarray) -> list[tuple[str, PdqHash]]:
     names = [v.name for v in views.aligned]
     if views.turned:
         small = blurred(views.small)
-        results += [turned_coefficients(small, view.degrees) for view in views.turned]
+        results += [
+            turned_coefficients(small, view.degrees, view.scale, view.mirrored)
+            for view in views.turned
+        ]
         names += [view.name for view in views.turned]
     return [
         (name, PdqHash(bits_from_dct(coefficients).hex(), quality))

@@ -45,13 +45,15 @@ class Axis:
 
     View pixel ``v`` has its centre at plane coordinate ``start + (v + 0.5) * step`` (pixel
     centres at ``k + 0.5``); it takes the plane's value there, linearly interpolated, with
-    coordinates outside the plane clamped to its edge.
+    coordinates outside the plane (or outside pixels ``bounds``, a box in it) clamped to
+    its edge.
     """
 
     size: int
     length: int
     start: float = 0.0
     step: float = 1.0
+    bounds: tuple[int, int] | None = None
 
 
 # An axis's weights: each output row's values, where they start (65 offsets into the
@@ -68,17 +70,18 @@ def _box(centre: int, length: int, window: int) -> tuple[int, int]:
 
 
 @njit(cache=True, nogil=True)
-def _source(v: int, start: float, step: float, size: int) -> tuple[int, float]:
-    """The plane pixel at or before view pixel ``v``'s centre, and the next one's share."""
+def _source(v: int, start: float, step: float, lo: int, hi: int) -> tuple[int, float]:
+    """The plane pixel at or before view pixel ``v``'s centre, and the next one's share
+    (pixels ``lo:hi`` only)."""
     x = start + (v + 0.5) * step - 0.5
-    x = min(max(x, 0.0), size - 1.0)
+    x = min(max(x, float(lo)), hi - 1.0)
     left = int(x)
     return left, x - left
 
 
 @njit(cache=True, nogil=True)
 def _axis_weights(
-    size: int, length: int, start: float, step: float
+    size: int, length: int, start: float, step: float, bound_lo: int, bound_hi: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 64 output rows' bands of nonzero weights over the plane's ``size`` pixels."""
     window = (length + 2 * GRID - 1) // (2 * GRID)
@@ -91,7 +94,7 @@ def _axis_weights(
         first, _ = _box(outer_lo[i], length, window)
         _, last = _box(outer_hi[i] - 1, length, window)
         for v in range(first, last):  # every view pixel the inner boxes cover
-            left, frac = _source(v, start, step, size)
+            left, frac = _source(v, start, step, bound_lo, bound_hi)
             lo[i] = min(lo[i], left)
             hi[i] = max(hi[i], left + 2 if frac > 0.0 else left + 1)
     offsets = np.zeros(GRID + 1, dtype=np.int64)
@@ -103,7 +106,7 @@ def _axis_weights(
             inner_lo, inner_hi = _box(q, length, window)
             share = 1.0 / ((outer_hi[i] - outer_lo[i]) * (inner_hi - inner_lo))
             for v in range(inner_lo, inner_hi):
-                left, frac = _source(v, start, step, size)
+                left, frac = _source(v, start, step, bound_lo, bound_hi)
                 values[base + left] += share * (1.0 - frac)
                 if frac > 0.0:
                     values[base + left + 1] += share * frac
@@ -112,7 +115,10 @@ def _axis_weights(
 
 def axis_weights(axis: Axis) -> Weights:
     """The banded weights that take one axis of the plane to the view's 64 samples."""
-    values, offsets, lo = _axis_weights(axis.size, axis.length, axis.start, axis.step)
+    bound_lo, bound_hi = axis.bounds or (0, axis.size)
+    values, offsets, lo = _axis_weights(
+        axis.size, axis.length, axis.start, axis.step, bound_lo, bound_hi
+    )
     return values, offsets, lo
 
 
@@ -186,16 +192,16 @@ def blurred(plane: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _turned_block(blurred_plane: np.ndarray, degrees: float) -> np.ndarray:
+def _turned_block(blurred_plane: np.ndarray, degrees: float, scale: float) -> np.ndarray:
     rows, cols = blurred_plane.shape
     angle = math.radians(degrees)
     cos, sin = math.cos(angle), math.sin(angle)
     centre_y, centre_x = rows / 2.0, cols / 2.0
     block = np.empty((GRID, GRID), dtype=np.float32)
     for i in range(GRID):
-        dy = int(((i + 0.5) * rows) / GRID) + 0.5 - centre_y
+        dy = (int(((i + 0.5) * rows) / GRID) + 0.5 - centre_y) * scale
         for j in range(GRID):
-            dx = int(((j + 0.5) * cols) / GRID) + 0.5 - centre_x
+            dx = (int(((j + 0.5) * cols) / GRID) + 0.5 - centre_x) * scale
             y = centre_y + dy * cos - dx * sin - 0.5
             x = centre_x + dy * sin + dx * cos - 0.5
             y = min(max(y, 0.0), rows - 1.0)
@@ -208,8 +214,14 @@ def _turned_block(blurred_plane: np.ndarray, degrees: float) -> np.ndarray:
     return block
 
 
-def turned_coefficients(blurred_plane: np.ndarray, degrees: float) -> tuple[np.ndarray, int]:
+def turned_coefficients(
+    blurred_plane: np.ndarray, degrees: float, scale: float = 1.0, mirrored: bool = False
+) -> tuple[np.ndarray, int]:
     """DCT coefficients and quality of the view of a plane turned ``degrees`` clockwise,
-    sampled from the plane already blurred by ``blurred`` (corners clamp to the edge)."""
-    block = _turned_block(blurred_plane, degrees)
+    sampled from the plane already blurred by ``blurred`` (corners clamp to the edge);
+    ``scale`` above 1 extends the view past the plane's edges by that factor about its
+    centre (undoing a centred crop), and ``mirrored`` mirrors the view."""
+    block = _turned_block(blurred_plane, degrees, scale)
+    if mirrored:
+        block = np.ascontiguousarray(block[:, ::-1])
     return dct_16x16(block, DCT_MATRIX), int(quality_of(block))
