@@ -38,15 +38,15 @@ typecheck: install
 	$(BIN)/mypy
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
-# Three processes (pytest-xdist), each taking whole files: on two cores, two processes
-# left a fifth of the CPU idle (integration tests wait on servers, webhooks, jobs).
+# Two processes (pytest-xdist), each taking whole files: most integration tests wait on
+# a server starting, so two share the machine's cores well.
 # The 30 slowest tests are listed at the end, to keep the suite well under 20 minutes.
 # tests/browser drives the system's chromium with Playwright (never a downloaded browser):
 # without one those tests are skipped, and fail under CI (.ci/run installs it).
 # scripts/with-postgres starts a throwaway PostgreSQL when its binaries are installed
 # (apt-get install postgresql), so the database tests run as in CI.
 test: lint typecheck
-	scripts/with-postgres $(BIN)/python -m pytest -n 3 --dist loadfile --durations=30; status=$$?; \
+	scripts/with-postgres $(BIN)/python -m pytest -n 2 --dist loadfile --durations=30; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
