@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
+from safeguard.media.variants import TURNED_UNCROPS, UNCROPS
 from safeguard.media.view_axes import aspect_shares
 from safeguard.screening.views import edit_view_threshold
 from safeguard.signals.pdq import DEFAULT_THRESHOLD, MAX_THRESHOLD, PDQ, pdq_views
@@ -88,21 +89,6 @@ def aspect_crop(aspect: float, offset: float) -> Edit:
 CENTRE_5 = crop(0.025, 0.025, 0.025, 0.025)
 LANDSCAPE, PORTRAIT = (480, 360), (360, 480)
 CASES: list[tuple[str, tuple[int, int], Edit]] = [
-    ("uncrop-top-left-5", LANDSCAPE, crop(0.05, 0.0, 0.05, 0.0)),
-    ("uncrop-top-right-5", LANDSCAPE, crop(0.05, 0.0, 0.0, 0.05)),
-    ("uncrop-bottom-left-5", LANDSCAPE, crop(0.0, 0.05, 0.05, 0.0)),
-    ("uncrop-bottom-right-5", LANDSCAPE, crop(0.0, 0.05, 0.0, 0.05)),
-    ("mirrored+uncrop-centre-5", LANDSCAPE, chain(mirror, CENTRE_5)),
-    (
-        "rotated-90+uncrop-centre-5",
-        LANDSCAPE,
-        chain(CENTRE_5, right_angle(Image.Transpose.ROTATE_90)),
-    ),
-    (
-        "rotated-270+uncrop-centre-5",
-        LANDSCAPE,
-        chain(CENTRE_5, right_angle(Image.Transpose.ROTATE_270)),
-    ),
     ("unrotate-3+uncrop-centre-5", LANDSCAPE, chain(turn(3), CENTRE_5)),
     ("unrotate-minus-3+uncrop-centre-5", LANDSCAPE, chain(turn(-3), CENTRE_5)),
     ("unrotate-3+mirrored", LANDSCAPE, chain(mirror, turn(3))),
@@ -113,6 +99,22 @@ CASES: list[tuple[str, tuple[int, int], Edit]] = [
     ("picture+mirrored", LANDSCAPE, chain(mirror, framed)),
     ("uncaption-14", LANDSCAPE, captioned),
     ("uncaption-14+uncrop-centre-5", LANDSCAPE, chain(CENTRE_5, captioned)),
+]
+TURN_EDITS: dict[str, Edit] = {
+    "mirrored": mirror,
+    "rotated-90": right_angle(Image.Transpose.ROTATE_90),
+    "rotated-270": right_angle(Image.Transpose.ROTATE_270),
+}
+"""The edit each turn view undoes (PIL's ROTATE_90 turns anticlockwise)."""
+CASES += [  # two adjacent sides cropped, by equal or unequal shares
+    (uncrop, LANDSCAPE, crop(*shares))
+    for uncrop, shares in UNCROPS.items()
+    if sum(share > 0 for share in shares) == 2
+]
+CASES += [
+    (f"{turn}+{uncrop}", LANDSCAPE, chain(crop(*UNCROPS[uncrop]), TURN_EDITS[turn]))
+    for turn, uncrops in TURNED_UNCROPS.items()
+    for uncrop in uncrops
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -34,11 +36,8 @@ def framed(picture: Image.Image, background: int, text: bool) -> tuple[Image.Ima
     return canvas, Box(120, 40, 120 + picture.height, 40 + picture.width)
 
 
-@pytest.mark.parametrize("background", [0, 255, 238])
-@pytest.mark.parametrize("text", [False, True])
-def test_the_picture_is_found_inside_a_frame(background: int, text: bool) -> None:
-    canvas, expected = framed(photo(), background, text)
-    box = picture_box(luma(canvas))
+def assert_near(box: Box | None, expected: Box) -> None:
+    """Each side of ``box`` within 3 pixels of ``expected``'s."""
     assert box is not None
     for found, wanted in zip(
         (box.top, box.left, box.bottom, box.right),
@@ -48,6 +47,14 @@ def test_the_picture_is_found_inside_a_frame(background: int, text: bool) -> Non
         assert abs(found - wanted) <= 3
 
 
+@pytest.mark.parametrize("background", [0, 255, 238])
+@pytest.mark.parametrize("text", [False, True])
+def test_the_picture_is_found_inside_a_frame(background: int, text: bool) -> None:
+    canvas, expected = framed(photo(), background, text)
+    box = picture_box(luma(canvas))
+    assert_near(box, expected)
+
+
 def test_a_letterboxed_portrait_is_found() -> None:
     picture = photo(4, (150, 300))
     canvas = Image.new("RGB", (533, 300))
@@ -55,6 +62,33 @@ def test_a_letterboxed_portrait_is_found() -> None:
     box = picture_box(luma(canvas))
     assert box is not None
     assert abs(box.left - 191) <= 2 and abs(box.right - 341) <= 2
+
+
+def pale_topped(background: int) -> Image.Image:
+    """A photo whose top 40% is a smooth sky within 4-10 luma levels of ``background``."""
+    pixels = np.asarray(photo(2), dtype=np.float32).copy()
+    height, width = pixels.shape[:2]
+    sky = round(0.4 * height)
+    offset = 4.0 + 6.0 * np.add.outer(np.arange(sky) / sky, np.arange(width) / width) / 2
+    level = background - offset if background > 128 else background + offset
+    pixels[:sky] = level[:, :, None]
+    return Image.fromarray(np.round(pixels).astype(np.uint8))
+
+
+def jpeg_luma(image: Image.Image, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return luma(Image.open(io.BytesIO(buffer.getvalue())))
+
+
+@pytest.mark.parametrize("background", [0, 255])
+@pytest.mark.parametrize("quality", [90, 60])
+def test_a_picture_whose_edge_is_near_the_frame_colour_is_found(
+    background: int, quality: int
+) -> None:
+    canvas, expected = framed(pale_topped(background), background, text=True)
+    box = picture_box(jpeg_luma(canvas, quality))
+    assert_near(box, expected)
 
 
 def test_an_unframed_picture_has_no_box() -> None:

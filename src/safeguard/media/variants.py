@@ -13,11 +13,12 @@ it. Each view here undoes one common edit, as far as that can be done from the c
   without a caption bar of common height, when its top rows are plain.
 - ``uncrop-*``: a copy cropped by a few percent has its content shifted and scaled against
   PDQ's grid; extending the copy's edges back to the original's extent realigns it. One
-  side, two adjacent sides, all four; and square or 16:9 uploads back to a 4:3 or 3:2
-  original, for each part of it they may have kept.
+  side, two adjacent sides (by equal or unequal shares), all four; and square or 16:9
+  uploads back to a 4:3 or 3:2 original, for each part of it they may have kept.
 - ``unrotate-*``: a copy turned by a few degrees, turned back (and mirrored, or uncropped).
-- ``<a>+<b>``: edits in combination, undone in turn: a mirror or right-angle turn, then
-  a crop (``view_axes``); the picture inside a frame, mirrored or uncropped.
+- ``<a>+<b>``: edits in combination, undone in turn: a mirror, then a crop in the middle,
+  on one side or at a corner; a right-angle turn, then a crop in the middle or on one side
+  (``view_axes``); the picture inside a frame, mirrored or uncropped.
 
 - ``mirrored``, ``rotated-90`` and the other turns by right angles: the upload read with
   reversed or swapped axes. (Taking them from the DCT's symmetries, as Meta's reference
@@ -67,10 +68,32 @@ UNCROPS: dict[str, Shares] = {
     "uncrop-top-right-5": (0.05, 0.0, 0.0, 0.05),
     "uncrop-bottom-left-5": (0.0, 0.05, 0.05, 0.0),
     "uncrop-bottom-right-5": (0.0, 0.05, 0.0, 0.05),
+    "uncrop-top-2.5-left-7.5": (0.025, 0.0, 0.075, 0.0),
+    "uncrop-top-7.5-left-2.5": (0.075, 0.0, 0.025, 0.0),
+    "uncrop-top-2.5-right-7.5": (0.025, 0.0, 0.0, 0.075),
+    "uncrop-top-7.5-right-2.5": (0.075, 0.0, 0.0, 0.025),
+    "uncrop-bottom-2.5-left-7.5": (0.0, 0.025, 0.075, 0.0),
+    "uncrop-bottom-7.5-left-2.5": (0.0, 0.075, 0.025, 0.0),
+    "uncrop-bottom-2.5-right-7.5": (0.0, 0.025, 0.0, 0.075),
+    "uncrop-bottom-7.5-right-2.5": (0.0, 0.075, 0.0, 0.025),
 }
-"""Name -> shares of the original's sides cropped away."""
-TURNED_UNCROPS = (MIRRORED, "rotated-90", "rotated-270")
-"""Turns composed with ``uncrop-centre-5``: "<turn>+uncrop-centre-5"."""
+"""Name -> shares of the original's sides cropped away: the middle, one side, or two
+adjacent sides by the same share or by unequal ones."""
+_SIDES_5 = ("uncrop-top-5", "uncrop-bottom-5", "uncrop-left-5", "uncrop-right-5")
+_CORNERS_5 = (
+    "uncrop-top-left-5",
+    "uncrop-top-right-5",
+    "uncrop-bottom-left-5",
+    "uncrop-bottom-right-5",
+)
+TURNED_UNCROPS: dict[str, tuple[str, ...]] = {
+    MIRRORED: ("uncrop-centre-5", *_SIDES_5, *_CORNERS_5),
+    "rotated-90": ("uncrop-centre-5", *_SIDES_5),
+    "rotated-270": ("uncrop-centre-5", *_SIDES_5),
+}
+"""Turns composed with uncrops ("<turn>+<uncrop>"): a mirrored copy cropped in the middle,
+on one side or at a corner; a copy turned by a right angle, cropped in the middle or on
+one side. The uncrop's sides are the original's, as the view shows it."""
 FRAMED = {"": NO_CROP, "+uncrop-centre-5": CENTRE_5}
 """The picture inside a frame, and the frame's trimmed box: as found, uncropped, and both
 mirrored ("picture+mirrored")."""
@@ -124,8 +147,9 @@ def query_views(plane: np.ndarray) -> QueryViews:
         return QueryViews(plane, small, aligned, [])
     aligned += _framed(plane, small, factor)
     aligned += [aligned_view(name, shape, whole, shares=s) for name, s in UNCROPS.items()]
-    for turn in TURNED_UNCROPS:
-        aligned.append(aligned_view(f"{turn}+uncrop-centre-5", shape, whole, turn, CENTRE_5))
+    for turn, uncrops in TURNED_UNCROPS.items():
+        for name in uncrops:
+            aligned.append(aligned_view(f"{turn}+{name}", shape, whole, turn, UNCROPS[name]))
     for crop, crop_aspect in ASPECT_UNCROPS.items():
         for original, aspect in ORIGINAL_ASPECTS.items():
             for part, shares in aspect_shares(shape, crop_aspect, aspect).items():

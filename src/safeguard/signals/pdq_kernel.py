@@ -171,21 +171,21 @@ def quality_of(block: np.ndarray) -> int:
 
 @njit(cache=True, nogil=True)
 def dct_16x16(block: np.ndarray, dct: np.ndarray) -> np.ndarray:
-    """Coefficients 1..16 x 1..16 of the 2-D DCT of a 64x64 block (B = D A D^T)."""
-    partial = np.empty((16, 64), dtype=np.float32)
+    """Coefficients 1..16 x 1..16 of the 2-D DCT of a 64x64 block (B = D A D^T). Each
+    coefficient is summed in the reference's order; the loops run along rows so that the
+    sums of a row advance together."""
+    partial = np.zeros((16, 64), dtype=np.float32)
     for i in range(16):
-        for j in range(64):
-            acc = np.float32(0.0)
-            for k in range(64):
-                acc += dct[i, k] * block[k, j]
-            partial[i, j] = acc
-    out = np.empty((16, 16), dtype=np.float32)
+        for k in range(64):
+            weight = dct[i, k]
+            for j in range(64):
+                partial[i, j] += weight * block[k, j]
+    out = np.zeros((16, 16), dtype=np.float32)
     for i in range(16):
-        for j in range(16):
-            acc = np.float32(0.0)
-            for k in range(64):
-                acc += partial[i, k] * dct[j, k]
-            out[i, j] = acc
+        for k in range(64):
+            value = partial[i, k]
+            for j in range(16):
+                out[i, j] += value * dct[j, k]
     return out
 
 

@@ -126,7 +126,8 @@ def axis_weights(axis: Axis) -> Weights:
 def _along_rows(
     plane: np.ndarray, values: np.ndarray, offsets: np.ndarray, lo: np.ndarray
 ) -> np.ndarray:
-    """(64, w): output row i is the weighted sum of the plane rows in band i."""
+    """(64, w): output row i is the weighted sum of the plane rows in band i, each sum
+    taken in band order (given a transpose, the same of its columns)."""
     out = np.zeros((GRID, plane.shape[1]), dtype=np.float32)
     for i in range(GRID):
         for k in range(offsets[i + 1] - offsets[i]):
@@ -138,17 +139,16 @@ def _along_rows(
 
 
 @njit(cache=True, nogil=True)
-def _along_cols(
-    plane: np.ndarray, values: np.ndarray, offsets: np.ndarray, lo: np.ndarray
-) -> np.ndarray:
-    """(64, h): output row i is the weighted sum of the plane columns in band i."""
-    out = np.empty((GRID, plane.shape[0]), dtype=np.float32)
-    for r in range(plane.shape[0]):
-        for i in range(GRID):
-            acc = np.float32(0.0)
-            for k in range(offsets[i + 1] - offsets[i]):
-                acc += values[offsets[i] + k] * plane[r, lo[i] + k]
-            out[i, r] = acc
+def _transposed(plane: np.ndarray) -> np.ndarray:
+    """A contiguous copy of the plane's transpose, copied in 64x64 tiles (faster than
+    reducing along the columns of the plane once for each view turned by a right angle)."""
+    rows, cols = plane.shape
+    out = np.empty((cols, rows), dtype=plane.dtype)
+    for top in range(0, rows, GRID):
+        for left in range(0, cols, GRID):
+            for c in range(left, min(left + GRID, cols)):
+                for r in range(top, min(top + GRID, rows)):
+                    out[c, r] = plane[r, c]
     return out
 
 
@@ -158,8 +158,10 @@ def aligned_coefficients(
     """The 16x16 DCT coefficients and the quality of each (rows, cols, transposed) view of
     a float32 luma plane. A transposed view lays its rows axis on the plane's columns.
     Views that share a first axis share its pass over the plane, and only one pass's
-    partial sums are held at a time."""
+    partial sums are held at a time; transposed views make their first pass along the
+    rows of the plane's transpose, made once."""
     weights: dict[Axis, Weights] = {}
+    turned: list[np.ndarray] = []
 
     def weights_of(axis: Axis) -> Weights:
         if axis not in weights:
@@ -171,11 +173,12 @@ def aligned_coefficients(
         by_first_pass.setdefault((rows, transposed), []).append(index)
     results: dict[int, tuple[np.ndarray, int]] = {}
     for (rows, transposed), indices in by_first_pass.items():
-        first = _along_cols if transposed else _along_rows
-        partial = first(plane, *weights_of(rows))
+        if transposed and not turned:
+            turned.append(_transposed(plane))
+        partial = _along_rows(turned[0] if transposed else plane, *weights_of(rows))
         for index in indices:
             # (64, n) partial sums reduced along n: the same operation, on the partial's rows.
-            block = np.ascontiguousarray(_along_cols(partial, *weights_of(views[index][1])).T)
+            block = np.ascontiguousarray(_along_rows(partial.T, *weights_of(views[index][1])).T)
             results[index] = (dct_16x16(block, DCT_MATRIX), int(quality_of(block)))
     return [results[index] for index in range(len(views))]
 
