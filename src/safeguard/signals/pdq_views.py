@@ -161,7 +161,7 @@ def aligned_coefficients(
     partial sums are held at a time; transposed views make their first pass along the
     rows of the plane's transpose, made once."""
     weights: dict[Axis, Weights] = {}
-    turned: list[np.ndarray] = []
+    transpose = _transposed(plane) if any(view[2] for view in views) else plane
 
     def weights_of(axis: Axis) -> Weights:
         if axis not in weights:
@@ -173,11 +173,9 @@ def aligned_coefficients(
         by_first_pass.setdefault((rows, transposed), []).append(index)
     results: dict[int, tuple[np.ndarray, int]] = {}
     for (rows, transposed), indices in by_first_pass.items():
-        if transposed and not turned:
-            turned.append(_transposed(plane))
-        partial = _along_rows(turned[0] if transposed else plane, *weights_of(rows))
+        partial = _along_rows(transpose if transposed else plane, *weights_of(rows))
         for index in indices:
-            # (64, n) partial sums reduced along n: the same operation, on the partial's rows.
+            # (64, n) partial sums reduced along n: the first pass, on their transpose.
             block = np.ascontiguousarray(_along_rows(partial.T, *weights_of(views[index][1])).T)
             results[index] = (dct_16x16(block, DCT_MATRIX), int(quality_of(block)))
     return [results[index] for index in range(len(views))]
