@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from safeguard.banks import imports
 from safeguard.banks import service as banks
 from safeguard.banks.models import BankSpec, NewEntry
 from safeguard.config import DEFAULT_PDQ_VIEW_ALLOWANCE
@@ -47,7 +46,7 @@ from safeguard.media.image import REDUCED_DECODE_MIN_SIDE, ImageContent
 from safeguard.screening.service import Requester, Screener
 from safeguard.screening.signals import content_signals
 from safeguard.signals.pdq import pdq_views
-from safeguard.store.db import Database, lock_change_log
+from safeguard.store.db import Database
 from safeguard.store.migrate import upgrade
 
 DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
@@ -91,7 +90,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="a SQLite file: reused if it holds the bank")
     parser.add_argument(
         "--view-allowances",
-        default=str(DEFAULT_PDQ_VIEW_ALLOWANCE),
+        type=allowances,
+        default=[DEFAULT_PDQ_VIEW_ALLOWANCE],
         help="comma-separated SAFEGUARD_PDQ_VIEW_ALLOWANCE values to time the lookup at",
     )
     args = parser.parse_args()
@@ -124,7 +124,7 @@ def main() -> None:
         )
         timed("digests", uploads, digests)
         timed("views (build + hash)", uploads, lambda d: pdq_views(planes[id(d)]))
-        for allowance in (int(value) for value in args.view_allowances.split(",")):
+        for allowance in args.view_allowances:
             screener.pdq_view_allowance = allowance
             print(f"with the edit views' allowance capped at {allowance}:")
             timed(
@@ -138,6 +138,17 @@ def main() -> None:
         views = len(signals[id(uploads[0])].values["pdq"])
         print(f"{views} PDQ views per upload")
         db.dispose()
+
+
+def allowances(text: str) -> list[int]:
+    """``--view-allowances``: comma-separated whole numbers of bits, 0 or more."""
+    try:
+        values = [int(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not comma-separated whole numbers: {text!r}") from None
+    if any(value < 0 for value in values):
+        raise argparse.ArgumentTypeError(f"allowances are 0 or more: {text!r}")
+    return values
 
 
 def digests(data: bytes) -> tuple[str, str]:
@@ -161,7 +172,8 @@ def ensure_bank(db: Database, known: list[bytes], count: int) -> None:
     if held:
         raise SystemExit(f"bank {BANK!r} holds {held:,} entries, not {count:,}: use another --db")
     start = time.perf_counter()
-    summary = import_entries(db, pdq_entries(known, count, start))
+    entries = pdq_entries(known, count, start)
+    summary = banks.import_entries(db, BANK, entries, actor=SYSTEM_ACTOR, source="bench")
     seconds = time.perf_counter() - start
     print(f"filled bank {BANK!r}: {summary.added:,} entries in {seconds:.0f} s", flush=True)
 
@@ -180,22 +192,6 @@ def pdq_entries(known: list[bytes], count: int, start: float) -> Iterator[NewEnt
         chunk = values[done : done + size]
         chunk += [codes[64 * k : 64 * k + 64] for k in range(len(chunk), size)]
         yield from (NewEntry("pdq", value) for value in chunk)
-
-
-def import_entries(db: Database, entries: Iterator[NewEntry]) -> imports.ImportSummary:
-    """Import ``entries`` into the bank as ``banks.import_list`` imports a list: staged a
-    batch per transaction, then published in one."""
-    imports.abandon_stale(db)
-    with db.session() as session:
-        import_id = imports.begin(session, banks.get_bank(session, BANK), SYSTEM_ACTOR, "bench")
-    try:
-        staged = imports.stage(db, import_id, entries)
-        print(f"staged {staged.read:,} entries; publishing", flush=True)
-        with db.session() as session:
-            lock_change_log(session)
-            return imports.publish(session, banks.get_bank(session, BANK), staged, SYSTEM_ACTOR)
-    finally:
-        imports.close(db, import_id)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import is published all at once (``banks/imports.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TypeVarTuple
 
@@ -327,11 +327,19 @@ def import_list(
     so running an import again is safe.
     """
     form = list_format(format_name)
+    return import_entries(db, name, form.read(source), actor=actor, source=form.name)
+
+
+def import_entries(
+    db: Database, name: str, entries: Iterable[NewEntry], *, actor: str, source: str
+) -> ImportSummary:
+    """Import ``entries`` into bank ``name`` as ``import_list`` imports a list's (staged,
+    then published at once); ``source`` names where they came from in the import record."""
     imports.abandon_stale(db)
     with db.session() as session:
-        import_id = imports.begin(session, get_bank(session, name), actor, form.name)
+        import_id = imports.begin(session, get_bank(session, name), actor, source)
     try:
-        staged = imports.stage(db, import_id, form.read(source))
+        staged = imports.stage(db, import_id, entries)
         with db.session() as session:
             lock_change_log(session)  # first, as every writer of entries takes it
             return imports.publish(session, get_bank(session, name), staged, actor)
